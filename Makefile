@@ -1,0 +1,59 @@
+# sipwarden build.  `make` builds build/sipwarden; `make test` builds and runs
+# the whole suite; `make SAN=1 ...` builds everything with ASan+UBSan into
+# build-san/; `make fuzz` builds the libFuzzer harnesses; `make bench` runs the
+# benchmarks.
+CC      ?= cc
+PKGS    := libpcap inih
+SAN     ?= 0
+ifeq ($(SAN),1)
+B       := build-san
+SANFLAGS:= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+OPT     := -O1
+else
+B       := build
+SANFLAGS:=
+OPT     := -O2
+endif
+CPPFLAGS+= -D_GNU_SOURCE -Isrc $(shell pkg-config --cflags $(PKGS))
+CFLAGS  ?= $(OPT) -g
+CFLAGS  += -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes $(SANFLAGS)
+LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lpthread -lm
+LDFLAGS += $(SANFLAGS)
+
+SRCS    := $(filter-out src/main.c,$(wildcard src/*.c))
+OBJS    := $(SRCS:src/%.c=$(B)/obj/%.o)
+TESTS   := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
+FUZZERS := $(patsubst fuzz/%.c,build-fuzz/%,$(wildcard fuzz/fuzz_*.c))
+BENCHES := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
+
+.PHONY: all test unit fuzz bench clean
+all: $(B)/sipwarden $(TESTS) $(BENCHES)
+
+$(B)/obj/%.o: src/%.c $(wildcard src/*.h) | $(B)/obj
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+$(B)/sipwarden: $(B)/obj/main.o $(OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(B)/tests/%: tests/%.c tests/t.h $(OBJS) | $(B)/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(OBJS) $(LDLIBS)
+$(B)/bench/%: bench/%.c $(OBJS) | $(B)/bench
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(OBJS) $(LDLIBS)
+$(B)/obj $(B)/tests $(B)/bench build-fuzz:
+	mkdir -p $@
+
+# libFuzzer harnesses: clang, coverage-guided, with ASan+UBSan.
+FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Isrc
+build-fuzz/%: fuzz/%.c $(SRCS) $(wildcard src/*.h) | build-fuzz
+	clang $(FUZZ_CFLAGS) $(shell pkg-config --cflags $(PKGS)) -o $@ $< $(SRCS) $(LDLIBS)
+fuzz: $(FUZZERS)
+
+unit: $(TESTS)
+	@for t in $(TESTS); do $$t || exit 1; done
+
+test:
+	./tests/run.sh
+
+bench: all
+	./bench/run.sh
+
+clean:
+	rm -rf build build-san build-fuzz

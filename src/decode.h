@@ -1,0 +1,107 @@
+/* decode: link-layer frames in, transport payloads out.
+ *
+ * Handles Ethernet (with 802.1Q / QinQ tags), Linux cooked SLL and SLL2,
+ * loopback/NULL (BSD and Linux byte orders) and raw IP; IPv4 (with options)
+ * and IPv6 (with extension headers); IP fragment reassembly (both families,
+ * bounded table, timeout); UDP; TCP with per-flow stream reassembly (bounded
+ * number of flows and bytes per flow, idle expiry).
+ *
+ * All memory is allocated in dec_new(); the per-frame path allocates nothing. */
+#ifndef SW_DECODE_H
+#define SW_DECODE_H
+
+#include "util.h"
+
+/* DLT_ link types we accept (values as in pcap/dlt.h). */
+enum {
+	DEC_LINK_NULL = 0,
+	DEC_LINK_EN10MB = 1,
+	DEC_LINK_RAW = 101,     /* DLT_RAW on Linux (LINKTYPE_RAW) */
+	DEC_LINK_RAW12 = 12,    /* DLT_RAW on some BSDs */
+	DEC_LINK_RAW14 = 14,    /* DLT_RAW on OpenBSD */
+	DEC_LINK_LOOP = 108,
+	DEC_LINK_SLL = 113,
+	DEC_LINK_SLL2 = 276,
+	DEC_LINK_IPV4 = 228,
+	DEC_LINK_IPV6 = 229,
+};
+
+/* Decoder-level anomalies (reported through dec_callbacks.anomaly). */
+enum dec_anomaly {
+	DEC_A_TRUNCATED = 1,     /* header shorter than its length fields say */
+	DEC_A_BAD_IP_HEADER,     /* bad version, IHL, total length, ext header chain */
+	DEC_A_FRAG_OVERLAP,      /* overlapping fragments with different data */
+	DEC_A_FRAG_OVERSIZE,     /* reassembled datagram > 65535 bytes */
+	DEC_A_FRAG_TIMEOUT,      /* incomplete datagram expired */
+	DEC_A_TCP_OVERFLOW,      /* stream data beyond the per-flow buffer */
+	DEC_A__COUNT
+};
+
+/* One transport payload.  For UDP: one datagram (reassembled if it came in
+ * fragments).  For TCP: the contiguous, in-order bytes of one direction of a
+ * flow that the consumer has not yet consumed (see dec_callbacks.deliver). */
+struct packet {
+	uint64_t ts_us;          /* capture time, microseconds since the epoch */
+	struct ipaddr src, dst;
+	uint16_t sport, dport;
+	uint8_t proto;           /* 17 = UDP, 6 = TCP */
+	bool tcp_fin;            /* TCP: the peer closed (FIN or RST) */
+	const uint8_t *data;     /* payload; valid only during the callback */
+	size_t len;
+};
+
+struct dec_callbacks {
+	/* Called for each payload.  For UDP the return value is ignored.  For TCP
+	 * it is how many bytes from the start of data the consumer used; the rest
+	 * is kept and offered again (with more bytes) when the stream grows.  A
+	 * consumer that returns 0 while the flow buffer is full makes the decoder
+	 * drop the buffer (DEC_A_TCP_OVERFLOW). */
+	size_t (*deliver)(void *ctx, const struct packet *pkt);
+	/* Called for a decoder anomaly; src/sport are set where known. */
+	void (*anomaly)(void *ctx, uint64_t ts_us, const struct ipaddr *src,
+	                enum dec_anomaly what);
+	void *ctx;
+};
+
+struct dec_config {
+	const uint8_t *port_map;    /* 8192-byte bitmap: a bit per port of interest */
+	uint32_t max_frag_datagrams;/* datagrams being reassembled at once (default 1024) */
+	uint32_t frag_timeout_ms;   /* default 30000 */
+	uint32_t max_flows;         /* TCP flow directions tracked (default 4096) */
+	uint32_t flow_buf;          /* bytes buffered per flow direction (default 65536) */
+	uint32_t flow_idle_ms;      /* idle flows are dropped after this (default 300000) */
+	uint32_t reorder_window;    /* bytes ahead of the stream kept out of order (default = flow_buf) */
+};
+
+struct dec_stats {
+	uint64_t frames, ip_packets, udp, tcp_segments, not_ip, not_interesting;
+	uint64_t fragments, reassembled, tcp_bytes, tcp_retrans, tcp_out_of_order;
+	uint64_t flows_active, flows_evicted;
+	uint64_t anomalies[DEC_A__COUNT];
+};
+
+struct dec;
+
+/* Creates a decoder; cfg zero fields take the defaults above; port_map must
+ * outlive the decoder (NULL means every port is of interest).  Returns NULL
+ * on allocation failure. */
+struct dec *dec_new(const struct dec_config *cfg, const struct dec_callbacks *cb);
+void dec_free(struct dec *d);
+
+/* Decodes one captured frame of link type `link` (DEC_LINK_*).  caplen is the
+ * captured length.  Returns 0, or -1 for an unsupported link type. */
+int dec_frame(struct dec *d, int link, const uint8_t *frame, size_t caplen,
+              uint64_t ts_us);
+
+/* Expires fragments and idle TCP flows older than now_us. Cheap when called
+ * often; the engine calls it about once a second of packet time. */
+void dec_expire(struct dec *d, uint64_t now_us);
+
+/* Copies the counters. */
+void dec_stats_get(const struct dec *d, struct dec_stats *out);
+
+/* Returns true when `link` is a DEC_LINK_* type this decoder handles. */
+bool dec_link_supported(int link);
+const char *dec_anomaly_name(enum dec_anomaly a);
+
+#endif

@@ -1,0 +1,193 @@
+/* util: slices, addresses, hashing, time formatting. */
+#include "util.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+static inline unsigned char lower(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
+}
+
+bool slice_eq(struct slice s, const char *lit)
+{
+	size_t n = strlen(lit);
+	return s.len == n && memcmp(s.p, lit, n) == 0;
+}
+
+bool slice_ieq(struct slice s, const char *lit)
+{
+	size_t n = strlen(lit);
+	if (s.len != n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (lower((unsigned char)s.p[i]) != lower((unsigned char)lit[i]))
+			return false;
+	return true;
+}
+
+bool slice_icontains(struct slice hay, const char *needle)
+{
+	size_t n = strlen(needle);
+	if (n == 0)
+		return true;
+	if (hay.len < n)
+		return false;
+	unsigned char first = lower((unsigned char)needle[0]);
+	for (size_t i = 0; i + n <= hay.len; i++) {
+		if (lower((unsigned char)hay.p[i]) != first)
+			continue;
+		size_t j = 1;
+		while (j < n && lower((unsigned char)hay.p[i + j]) == lower((unsigned char)needle[j]))
+			j++;
+		if (j == n)
+			return true;
+	}
+	return false;
+}
+
+char *slice_copy(char *dst, size_t n, struct slice s)
+{
+	if (n == 0)
+		return dst;
+	size_t k = s.len < n - 1 ? s.len : n - 1;
+	for (size_t i = 0; i < k; i++) {
+		unsigned char c = (unsigned char)s.p[i];
+		dst[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+	}
+	dst[k] = '\0';
+	return dst;
+}
+
+void ip_from_v4(struct ipaddr *a, const uint8_t v4[4])
+{
+	memcpy(a->b, v4mapped, 12);
+	memcpy(a->b + 12, v4, 4);
+}
+
+void ip_from_v6(struct ipaddr *a, const uint8_t v6[16])
+{
+	memcpy(a->b, v6, 16);
+}
+
+bool ip_is_v4(const struct ipaddr *a)
+{
+	return memcmp(a->b, v4mapped, 12) == 0;
+}
+
+bool ip_eq(const struct ipaddr *a, const struct ipaddr *b)
+{
+	return memcmp(a->b, b->b, 16) == 0;
+}
+
+bool ip_parse(struct ipaddr *a, const char *s)
+{
+	uint8_t buf[16];
+	if (inet_pton(AF_INET, s, buf) == 1) {
+		ip_from_v4(a, buf);
+		return true;
+	}
+	if (inet_pton(AF_INET6, s, buf) == 1) {
+		ip_from_v6(a, buf);
+		return true;
+	}
+	return false;
+}
+
+bool prefix_parse(struct ipprefix *p, const char *s)
+{
+	char tmp[IP_STRLEN];
+	const char *slash = strchr(s, '/');
+	size_t alen = slash ? (size_t)(slash - s) : strlen(s);
+	if (alen == 0 || alen >= sizeof tmp)
+		return false;
+	memcpy(tmp, s, alen);
+	tmp[alen] = '\0';
+	if (!ip_parse(&p->addr, tmp))
+		return false;
+	unsigned max = ip_is_v4(&p->addr) ? 32 : 128;
+	unsigned bits = max;
+	if (slash) {
+		char *end;
+		if (slash[1] < '0' || slash[1] > '9')
+			return false;
+		unsigned long v = strtoul(slash + 1, &end, 10);
+		if (*end || v > max)
+			return false;
+		bits = (unsigned)v;
+	}
+	p->plen = (uint8_t)(bits + (128 - max));
+	/* host bits must be zero */
+	for (unsigned i = p->plen; i < 128; i++)
+		if (p->addr.b[i / 8] & (0x80 >> (i % 8)))
+			return false;
+	return true;
+}
+
+bool prefix_contains(const struct ipprefix *p, const struct ipaddr *a)
+{
+	unsigned full = p->plen / 8, rest = p->plen % 8;
+	if (memcmp(p->addr.b, a->b, full) != 0)
+		return false;
+	if (rest == 0)
+		return true;
+	uint8_t mask = (uint8_t)(0xff << (8 - rest));
+	return (p->addr.b[full] & mask) == (a->b[full] & mask);
+}
+
+char *ip_format(const struct ipaddr *a, char *buf)
+{
+	if (ip_is_v4(a))
+		inet_ntop(AF_INET, a->b + 12, buf, IP_STRLEN);
+	else
+		inet_ntop(AF_INET6, a->b, buf, IP_STRLEN);
+	return buf;
+}
+
+char *prefix_format(const struct ipprefix *p, char *buf)
+{
+	ip_format(&p->addr, buf);
+	if (p->plen < 128) {
+		size_t n = strlen(buf);
+		snprintf(buf + n, IP_STRLEN - n, "/%u",
+		         ip_is_v4(&p->addr) ? p->plen - 96u : p->plen);
+	}
+	return buf;
+}
+
+uint64_t hash_bytes(const void *p, size_t n, uint64_t seed)
+{
+	const uint8_t *b = p;
+	uint64_t h = 0xcbf29ce484222325ULL ^ seed;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, b + i, 8);
+		h = (h ^ w) * 0x100000001b3ULL;
+		h ^= h >> 29;
+	}
+	for (; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ULL;
+	/* murmur3 finaliser */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
+char *time_format_iso(uint64_t ts_us, char *buf)
+{
+	time_t secs = (time_t)(ts_us / 1000000);
+	struct tm tm;
+	gmtime_r(&secs, &tm);
+	size_t n = strftime(buf, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, 32 - n, ".%03uZ", (unsigned)((ts_us / 1000) % 1000));
+	return buf;
+}

@@ -1,0 +1,63 @@
+/* util: small shared types and helpers: slices, IP addresses and prefixes,
+ * hashing, time formatting.  No allocation, no I/O. */
+#ifndef SW_UTIL_H
+#define SW_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A view into someone else's buffer (normally the packet); dies with it. */
+struct slice {
+	const char *p;
+	size_t len;
+};
+
+#define SLICE_NULL ((struct slice){ NULL, 0 })
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* An IPv4 or IPv6 address, always 16 bytes: IPv4 is stored v4-mapped
+ * (::ffff:a.b.c.d), so one key type serves both families. */
+struct ipaddr {
+	uint8_t b[16];
+};
+
+/* An address prefix (CIDR). plen counts bits of the 16-byte form, so an IPv4
+ * /24 has plen 96 + 24. */
+struct ipprefix {
+	struct ipaddr addr;
+	uint8_t plen;
+};
+
+#define IP_STRLEN 64 /* enough for an IPv6 address with a /128 suffix */
+
+bool slice_eq(struct slice s, const char *lit);             /* exact */
+bool slice_ieq(struct slice s, const char *lit);            /* ASCII case-insensitive */
+bool slice_icontains(struct slice hay, const char *needle); /* ASCII case-insensitive substring */
+/* Copies s into dst (size n, always NUL-terminated), replacing control bytes
+ * by '?' and cutting at n-1 bytes.  Returns dst. */
+char *slice_copy(char *dst, size_t n, struct slice s);
+
+void ip_from_v4(struct ipaddr *a, const uint8_t v4[4]);
+void ip_from_v6(struct ipaddr *a, const uint8_t v6[16]);
+bool ip_is_v4(const struct ipaddr *a);
+bool ip_eq(const struct ipaddr *a, const struct ipaddr *b);
+/* Parses "198.51.100.1" or "2001:db8::1".  Returns true on success. */
+bool ip_parse(struct ipaddr *a, const char *s);
+/* Parses an address or CIDR ("198.51.100.0/24", "2001:db8::/32"); a plain
+ * address becomes a host prefix.  Host bits must be zero.  Returns true on success. */
+bool prefix_parse(struct ipprefix *p, const char *s);
+bool prefix_contains(const struct ipprefix *p, const struct ipaddr *a);
+/* Formats an address in its usual text form; returns buf (IP_STRLEN bytes). */
+char *ip_format(const struct ipaddr *a, char *buf);
+/* Formats a prefix; a host prefix prints as the plain address. */
+char *prefix_format(const struct ipprefix *p, char *buf);
+
+/* 64-bit hash of n bytes, seeded (FNV-1a style mixing, finalised). */
+uint64_t hash_bytes(const void *p, size_t n, uint64_t seed);
+
+/* Formats microseconds since the epoch as "2026-11-27T08:00:00.123Z" into
+ * buf (at least 32 bytes).  Returns buf. */
+char *time_format_iso(uint64_t ts_us, char *buf);
+
+#endif
