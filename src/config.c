@@ -1,0 +1,608 @@
+/* config: INI file into struct config, with file:line errors.
+ * The INI reader is our own (about 60 lines): Debian's libinih is built with a
+ * 200-byte line limit, too short for address lists, and cannot give the line
+ * of each key, which every error message needs. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_OVERRIDES 64
+
+struct override {
+	char key[32];
+	char value[512];
+	int line;
+};
+
+/* Parser state for one cfg_load() call. */
+struct loader {
+	struct config *c;
+	const char *path;
+	FILE *errs;
+	int errors;
+	int line;             /* current line, counted by the reader */
+	FILE *fp;
+	char section[64];     /* current section name, "" before the first */
+	int inst;             /* current [instance] index, -1 elsewhere */
+	bool in_known;        /* the current section is one we know */
+	bool general_ports;   /* [general] sip_ports was given */
+	uint8_t gen_ports[8192];
+	unsigned n_ov[CFG_MAX_INSTANCES];
+	struct override ov[CFG_MAX_INSTANCES][MAX_OVERRIDES];
+	bool inst_ports[CFG_MAX_INSTANCES];
+};
+
+static void err(struct loader *L, int line, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(L->errs, "%s:%d: ", L->path, line);
+	va_start(ap, fmt);
+	vfprintf(L->errs, fmt, ap);
+	va_end(ap);
+	fputc('\n', L->errs);
+	L->errors++;
+}
+
+/* ---- value parsers: return NULL on success or a message ---- */
+
+static char *trim(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	size_t n = strlen(s);
+	while (n && isspace((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+static const char *parse_u32(const char *v, uint32_t *out)
+{
+	char *end;
+	if (!isdigit((unsigned char)*v))
+		return "expected a whole number";
+	errno = 0;
+	unsigned long long x = strtoull(v, &end, 10);
+	if (errno || x > UINT32_MAX)
+		return "number out of range";
+	if (*end)
+		return "expected a whole number";
+	*out = (uint32_t)x;
+	return NULL;
+}
+
+static const char *parse_duration(const char *v, uint32_t *out)
+{
+	char *end;
+	if (!isdigit((unsigned char)*v))
+		return "expected a duration such as 30s, 10m, 1h or 2d";
+	errno = 0;
+	unsigned long long x = strtoull(v, &end, 10);
+	unsigned long long mul = 1;
+	switch (*end) {
+	case '\0': case 's': break;
+	case 'm': mul = 60; break;
+	case 'h': mul = 3600; break;
+	case 'd': mul = 86400; break;
+	default: return "expected a duration such as 30s, 10m, 1h or 2d";
+	}
+	if (*end && end[1])
+		return "expected a duration such as 30s, 10m, 1h or 2d";
+	if (errno || x * mul > UINT32_MAX || x > UINT32_MAX)
+		return "duration out of range";
+	*out = (uint32_t)(x * mul);
+	return NULL;
+}
+
+static const char *parse_rule(const char *v, struct cfg_rule *r)
+{
+	if (strcmp(v, "off") == 0 || strcmp(v, "0") == 0) {
+		r->count = 0;
+		r->window_s = 60;
+		return NULL;
+	}
+	char tmp[64];
+	const char *slash = strchr(v, '/');
+	if (!slash || (size_t)(slash - v) >= sizeof tmp)
+		return "expected COUNT/WINDOW such as 10/1m, or off";
+	memcpy(tmp, v, (size_t)(slash - v));
+	tmp[slash - v] = '\0';
+	uint32_t count, win;
+	if (parse_u32(trim(tmp), &count) || count > 65535)
+		return "rule count must be a number from 0 to 65535";
+	char wtmp[64];
+	snprintf(wtmp, sizeof wtmp, "%s", slash + 1);
+	if (parse_duration(trim(wtmp), &win) || win == 0 || win > 86400)
+		return "rule window must be a duration from 1s to 1d";
+	r->count = count;
+	r->window_s = win;
+	return NULL;
+}
+
+static const char *parse_ports(const char *v, uint8_t map[8192])
+{
+	char buf[512];
+	snprintf(buf, sizeof buf, "%s", v);
+	memset(map, 0, 8192);
+	bool any = false;
+	for (char *save, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		tok = trim(tok);
+		char *dash = strchr(tok, '-');
+		uint32_t lo, hi;
+		if (dash) {
+			*dash = '\0';
+			if (parse_u32(trim(tok), &lo) || parse_u32(trim(dash + 1), &hi))
+				return "expected ports such as 5060, 5080-5082";
+		} else if (parse_u32(tok, &lo)) {
+			return "expected ports such as 5060, 5080-5082";
+		} else {
+			hi = lo;
+		}
+		if (lo == 0 || hi > 65535 || lo > hi)
+			return "port out of range (1-65535, low-high)";
+		for (uint32_t p = lo; p <= hi; p++)
+			map[p >> 3] |= (uint8_t)(1u << (p & 7));
+		any = true;
+	}
+	return any ? NULL : "at least one port is needed";
+}
+
+static const char *parse_prefix_list(const char *v, struct cfg_prefixes *l)
+{
+	char *buf = strdup(v);
+	const char *msg = NULL;
+	if (!buf)
+		return "out of memory";
+	l->n = 0;
+	for (char *save, *tok = strtok_r(buf, ",", &save); tok && !msg; tok = strtok_r(NULL, ",", &save)) {
+		tok = trim(tok);
+		struct ipprefix p;
+		if (!*tok)
+			continue;
+		if (!prefix_parse(&p, tok)) {
+			msg = "expected addresses or CIDR prefixes (host bits zero), comma-separated";
+			break;
+		}
+		if (l->n == l->cap) {
+			size_t ncap = l->cap ? l->cap * 2 : 16;
+			struct ipprefix *nv = realloc(l->v, ncap * sizeof *nv);
+			if (!nv) {
+				msg = "out of memory";
+				break;
+			}
+			l->v = nv;
+			l->cap = ncap;
+		}
+		l->v[l->n++] = p;
+	}
+	free(buf);
+	return msg;
+}
+
+static const char *parse_agents(const char *v, struct cfg_rules *r)
+{
+	char buf[4096];
+	snprintf(buf, sizeof buf, "%s", v);
+	r->n_agents = 0;
+	for (char *save, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		tok = trim(tok);
+		if (!*tok)
+			continue;
+		if (r->n_agents == CFG_MAX_AGENTS)
+			return "too many blocked user agents (at most 64)";
+		if (strlen(tok) >= CFG_AGENT_LEN)
+			return "a blocked user agent is longer than 63 characters";
+		snprintf(r->agents[r->n_agents++], CFG_AGENT_LEN, "%s", tok);
+	}
+	return NULL;
+}
+
+/* ---- keys of [sip] (also allowed in [instance]) ---- */
+
+static const char *set_rules_key(struct cfg_rules *r, const char *k, const char *v, bool *known)
+{
+	*known = true;
+	if (!strcmp(k, "bad_registrations")) return parse_rule(v, &r->bad_registrations);
+	if (!strcmp(k, "bad_invites")) return parse_rule(v, &r->bad_invites);
+	if (!strcmp(k, "enumeration")) return parse_rule(v, &r->enumeration);
+	if (!strcmp(k, "anomalies")) return parse_rule(v, &r->anomalies);
+	if (!strcmp(k, "flood")) return parse_rule(v, &r->flood);
+	if (!strcmp(k, "nat_tolerance")) {
+		const char *m = parse_u32(v, &r->nat_tolerance);
+		return m ? m : (r->nat_tolerance == 0 || r->nat_tolerance > 100) ? "nat_tolerance must be 1 to 100" : NULL;
+	}
+	if (!strcmp(k, "blocked_user_agents")) return parse_agents(v, r);
+	if (!strcmp(k, "block_time")) {
+		const char *m = parse_duration(v, &r->block_time_s);
+		return m ? m : r->block_time_s == 0 ? "block_time must be at least 1s" : NULL;
+	}
+	*known = false;
+	return NULL;
+}
+
+static const char *set_general(struct loader *L, const char *k, const char *v, bool *known)
+{
+	struct config *c = L->c;
+	*known = true;
+	if (!strcmp(k, "interfaces")) {
+		char buf[512];
+		snprintf(buf, sizeof buf, "%s", v);
+		c->n_ifaces = 0;
+		for (char *s, *t = strtok_r(buf, ",", &s); t; t = strtok_r(NULL, ",", &s)) {
+			t = trim(t);
+			if (!*t)
+				continue;
+			if (c->n_ifaces == CFG_MAX_IFACES || strlen(t) >= sizeof c->ifaces[0])
+				return "too many interfaces or a name too long";
+			snprintf(c->ifaces[c->n_ifaces++], sizeof c->ifaces[0], "%s", t);
+		}
+		return c->n_ifaces ? NULL : "at least one interface (or any) is needed";
+	}
+	if (!strcmp(k, "protocols")) {
+		char buf[64];
+		snprintf(buf, sizeof buf, "%s", v);
+		c->udp = c->tcp = false;
+		for (char *s, *t = strtok_r(buf, ",", &s); t; t = strtok_r(NULL, ",", &s)) {
+			t = trim(t);
+			if (!strcasecmp(t, "udp")) c->udp = true;
+			else if (!strcasecmp(t, "tcp")) c->tcp = true;
+			else return "protocols must be udp, tcp or both";
+		}
+		return (c->udp || c->tcp) ? NULL : "protocols must be udp, tcp or both";
+	}
+	if (!strcmp(k, "sip_ports")) {
+		L->general_ports = true;
+		return parse_ports(v, L->gen_ports);
+	}
+	if (!strcmp(k, "block_time"))
+		return set_rules_key(&c->inst[0].rules, k, v, known);
+	if (!strcmp(k, "block_threshold")) return parse_u32(v, &c->block_threshold);
+	if (!strcmp(k, "max_tracked")) {
+		const char *m = parse_u32(v, &c->max_tracked);
+		return m ? m : (c->max_tracked < 1024 || c->max_tracked > 100000000) ? "max_tracked must be 1024 to 100000000" : NULL;
+	}
+	*known = false;
+	return NULL;
+}
+
+static const char *set_instance(struct loader *L, const char *k, const char *v, bool *known)
+{
+	struct cfg_instance *in = &L->c->inst[L->inst];
+	*known = true;
+	if (!strcmp(k, "address")) {
+		struct cfg_prefixes l = { 0 };
+		const char *m = parse_prefix_list(v, &l);
+		if (!m && l.n > CFG_MAX_INST_ADDRS)
+			m = "too many addresses for one instance (at most 16)";
+		if (!m) {
+			memcpy(in->addrs, l.v, l.n * sizeof *l.v);
+			in->n_addrs = (unsigned)l.n;
+		}
+		free(l.v);
+		return m;
+	}
+	if (!strcmp(k, "sip_ports")) {
+		L->inst_ports[L->inst] = true;
+		return parse_ports(v, in->ports);
+	}
+	/* rule overrides are applied after the whole file is read */
+	struct cfg_rules scratch;
+	set_rules_key(&scratch, k, "off", known);
+	if (!*known)
+		return NULL;
+	unsigned *n = &L->n_ov[L->inst];
+	if (*n == MAX_OVERRIDES)
+		return "too many keys in this instance";
+	struct override *o = &L->ov[L->inst][(*n)++];
+	snprintf(o->key, sizeof o->key, "%s", k);
+	snprintf(o->value, sizeof o->value, "%s", v);
+	o->line = L->line;
+	return NULL;
+}
+
+static void handler(struct loader *L, const char *section, const char *name, const char *value)
+{
+	char v[4096];
+	const char *msg = NULL;
+	bool known = false;
+	if (!L->in_known)
+		return; /* already reported at the section line */
+	snprintf(v, sizeof v, "%s", value);
+	char *tv = trim(v);
+	if (!strcmp(section, "general")) {
+		msg = set_general(L, name, tv, &known);
+	} else if (!strcmp(section, "sip")) {
+		msg = set_rules_key(&L->c->inst[0].rules, name, tv, &known);
+		if (!strcmp(name, "block_time"))
+			known = false; /* block_time belongs to [general] or an instance */
+	} else if (!strcmp(section, "lists")) {
+		known = true;
+		if (!strcmp(name, "whitelist")) msg = parse_prefix_list(tv, &L->c->whitelist);
+		else if (!strcmp(name, "blacklist")) msg = parse_prefix_list(tv, &L->c->blacklist);
+		else known = false;
+	} else if (L->inst >= 0) {
+		msg = set_instance(L, name, tv, &known);
+	}
+	if (!known)
+		err(L, L->line, "unknown key '%s' in [%s]", name, section);
+	else if (msg)
+		err(L, L->line, "%s: %s", name, msg);
+}
+
+/* Called for each [section] line seen by the reader. */
+static void on_section(struct loader *L, const char *name)
+{
+	snprintf(L->section, sizeof L->section, "%s", name);
+	L->inst = -1;
+	L->in_known = true;
+	if (!strcmp(name, "general") || !strcmp(name, "sip") || !strcmp(name, "lists"))
+		return;
+	if (!strncmp(name, "instance", 8) && (name[8] == ' ' || name[8] == '\t')) {
+		const char *n = name + 9;
+		while (*n == ' ' || *n == '\t')
+			n++;
+		struct config *c = L->c;
+		if (!*n || strlen(n) >= CFG_NAME_LEN || strspn(n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != strlen(n)) {
+			err(L, L->line, "instance name must be 1-31 letters, digits, '_', '.' or '-'");
+			L->in_known = false;
+			return;
+		}
+		for (unsigned i = 1; i < c->n_inst; i++)
+			if (!strcmp(c->inst[i].name, n)) {
+				err(L, L->line, "instance '%s' defined twice (first at line %d)", n, c->inst[i].line);
+				L->in_known = false;
+				return;
+			}
+		if (c->n_inst == CFG_MAX_INSTANCES) {
+			err(L, L->line, "too many instances (at most %d)", CFG_MAX_INSTANCES - 1);
+			L->in_known = false;
+			return;
+		}
+		struct cfg_instance *in = &c->inst[c->n_inst];
+		memset(in, 0, sizeof *in);
+		snprintf(in->name, sizeof in->name, "%s", n);
+		in->line = L->line;
+		L->inst = (int)c->n_inst++;
+		return;
+	}
+	err(L, L->line, "unknown section [%s]", name);
+	L->in_known = false;
+}
+
+#define MAX_LINE 65536
+
+/* Strips an inline comment: ';' or '#' preceded by whitespace. */
+static void strip_comment(char *s)
+{
+	for (char *p = s; *p; p++)
+		if ((*p == ';' || *p == '#') && p > s && (p[-1] == ' ' || p[-1] == '\t')) {
+			*p = '\0';
+			return;
+		}
+}
+
+/* One line of the file: blank, comment, [section] or key = value. */
+static void parse_line(struct loader *L, char *line)
+{
+	char *t = trim(line);
+	if (!*t || *t == ';' || *t == '#')
+		return;
+	if (*t == '[') {
+		char *end = strchr(t, ']');
+		if (!end || trim(end + 1)[0] != '\0') {
+			err(L, L->line, "bad section header (expected [name])");
+			L->in_known = false;
+			return;
+		}
+		*end = '\0';
+		on_section(L, trim(t + 1));
+		return;
+	}
+	char *eq = strchr(t, '=');
+	if (!eq) {
+		err(L, L->line, "expected 'key = value'");
+		return;
+	}
+	*eq = '\0';
+	char *key = trim(t), *value = eq + 1;
+	strip_comment(value);
+	if (!*key) {
+		err(L, L->line, "missing key before '='");
+		return;
+	}
+	if (L->section[0] == '\0') {
+		err(L, L->line, "key '%s' outside of any section", key);
+		return;
+	}
+	handler(L, L->section, key, trim(value));
+}
+
+static void parse_file(struct loader *L)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	while ((n = getline(&line, &cap, L->fp)) >= 0) {
+		L->line++;
+		if (n > MAX_LINE) {
+			err(L, L->line, "line longer than %d bytes", MAX_LINE);
+			continue;
+		}
+		if (memchr(line, '\0', (size_t)n)) {
+			err(L, L->line, "NUL byte in line");
+			continue;
+		}
+		parse_line(L, line);
+	}
+	free(line);
+	if (ferror(L->fp))
+		err(L, L->line, "read error");
+}
+
+/* ---- after parsing ---- */
+
+static bool prefixes_overlap(const struct ipprefix *a, const struct ipprefix *b)
+{
+	return prefix_contains(a, &b->addr) || prefix_contains(b, &a->addr);
+}
+
+static bool instances_overlap(const struct cfg_instance *a, const struct cfg_instance *b)
+{
+	bool ports = false;
+	for (int i = 0; i < 8192 && !ports; i++)
+		ports = (a->ports[i] & b->ports[i]) != 0;
+	if (!ports)
+		return false;
+	if (a->n_addrs == 0 || b->n_addrs == 0)
+		return true;
+	for (unsigned i = 0; i < a->n_addrs; i++)
+		for (unsigned j = 0; j < b->n_addrs; j++)
+			if (prefixes_overlap(&a->addrs[i], &b->addrs[j]))
+				return true;
+	return false;
+}
+
+static void finish(struct loader *L)
+{
+	struct config *c = L->c;
+	struct cfg_instance *def = &c->inst[0];
+	if (L->general_ports)
+		memcpy(def->ports, L->gen_ports, sizeof def->ports);
+	if (c->n_inst == 1)
+		return;
+	/* Explicit instances replace the implicit default one. */
+	for (unsigned i = 1; i < c->n_inst; i++) {
+		struct cfg_instance *in = &c->inst[i];
+		in->rules = def->rules;
+		if (!L->inst_ports[i])
+			memcpy(in->ports, def->ports, sizeof in->ports);
+		for (unsigned k = 0; k < L->n_ov[i]; k++) {
+			struct override *o = &L->ov[i][k];
+			bool known;
+			const char *m = set_rules_key(&in->rules, o->key, o->value, &known);
+			if (m)
+				err(L, o->line, "%s: %s", o->key, m);
+		}
+	}
+	for (unsigned i = 1; i < c->n_inst; i++)
+		for (unsigned j = i + 1; j < c->n_inst; j++)
+			if (instances_overlap(&c->inst[i], &c->inst[j]))
+				err(L, c->inst[j].line, "instance '%s' overlaps instance '%s' (line %d): same address and port",
+				    c->inst[j].name, c->inst[i].name, c->inst[i].line);
+	memmove(&c->inst[0], &c->inst[1], (c->n_inst - 1) * sizeof c->inst[0]);
+	c->n_inst--;
+}
+
+static const char *const default_agents[] = {
+	"friendly-scanner", "sipvicious", "sipcli", "sundayddr", "iWar",
+	"SIPScan", "smap", "VaxSIPUserAgent", "PortSIP VoIP SDK", "Elite",
+};
+
+struct config *cfg_defaults(void)
+{
+	struct config *c = calloc(1, sizeof *c);
+	if (!c)
+		return NULL;
+	c->n_ifaces = 1;
+	strcpy(c->ifaces[0], "any");
+	c->udp = c->tcp = true;
+	c->max_tracked = 1000000;
+	c->n_inst = 1;
+	struct cfg_instance *in = &c->inst[0];
+	strcpy(in->name, "default");
+	in->ports[5060 >> 3] |= 1u << (5060 & 7);
+	struct cfg_rules *r = &in->rules;
+	r->bad_registrations = (struct cfg_rule){ 10, 60 };
+	r->bad_invites = (struct cfg_rule){ 10, 60 };
+	r->enumeration = (struct cfg_rule){ 20, 60 };
+	r->anomalies = (struct cfg_rule){ 5, 60 };
+	r->flood = (struct cfg_rule){ 200, 10 };
+	r->nat_tolerance = 3;
+	r->block_time_s = 3600;
+	for (unsigned i = 0; i < ARRAY_LEN(default_agents); i++)
+		strcpy(r->agents[r->n_agents++], default_agents[i]);
+	if (parse_prefix_list("127.0.0.0/8, ::1", &c->whitelist)) {
+		cfg_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+struct config *cfg_load(const char *path, FILE *errs)
+{
+	struct loader *L = calloc(1, sizeof *L);
+	struct config *c = cfg_defaults();
+	if (!L || !c) {
+		fprintf(errs, "%s: out of memory\n", path);
+		free(L);
+		cfg_free(c);
+		return NULL;
+	}
+	L->c = c;
+	L->path = path;
+	L->errs = errs;
+	L->inst = -1;
+	L->in_known = false;
+	snprintf(c->path, sizeof c->path, "%s", path);
+	L->fp = fopen(path, "r");
+	if (!L->fp) {
+		fprintf(errs, "%s: cannot open: %s\n", path, strerror(errno));
+		free(L);
+		cfg_free(c);
+		return NULL;
+	}
+	parse_file(L);
+	fclose(L->fp);
+	if (L->errors == 0)
+		finish(L);
+	int errors = L->errors;
+	free(L);
+	if (errors) {
+		cfg_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void cfg_free(struct config *c)
+{
+	if (!c)
+		return;
+	free(c->whitelist.v);
+	free(c->blacklist.v);
+	free(c);
+}
+
+void cfg_port_union(const struct config *c, uint8_t map[8192])
+{
+	memset(map, 0, 8192);
+	for (unsigned i = 0; i < c->n_inst; i++)
+		for (int b = 0; b < 8192; b++)
+			map[b] |= c->inst[i].ports[b];
+}
+
+int cfg_instance_for(const struct config *c, const struct ipaddr *addr, uint16_t port)
+{
+	for (unsigned i = 0; i < c->n_inst; i++) {
+		const struct cfg_instance *in = &c->inst[i];
+		if (!cfg_port_test(in->ports, port))
+			continue;
+		if (in->n_addrs == 0)
+			return (int)i;
+		for (unsigned k = 0; k < in->n_addrs; k++)
+			if (prefix_contains(&in->addrs[k], addr))
+				return (int)i;
+	}
+	return -1;
+}
+
+bool cfg_prefixes_match(const struct cfg_prefixes *l, const struct ipaddr *a)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (prefix_contains(&l->v[i], a))
+			return true;
+	return false;
+}

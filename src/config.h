@@ -1,0 +1,84 @@
+/* config: the INI configuration file, its defaults and its validation.
+ *
+ * cfg_load() reads a whole file into a new struct config, or reports every
+ * error as "file:line: message" and returns NULL, so a caller that already
+ * runs with a config keeps it.  Sections: [general] [sip] [lists]
+ * [instance NAME]; later sections are added as new tables in config.c. */
+#ifndef SW_CONFIG_H
+#define SW_CONFIG_H
+
+#include <stdio.h>
+
+#include "util.h"
+
+#define CFG_MAX_AGENTS 64
+#define CFG_AGENT_LEN 64
+#define CFG_MAX_INSTANCES 32
+#define CFG_MAX_INST_ADDRS 16
+#define CFG_MAX_IFACES 16
+#define CFG_NAME_LEN 32
+#define CFG_DEFAULT_PATH "/etc/sipwarden/sipwarden.conf"
+
+/* "COUNT/WINDOW": fires at COUNT events within WINDOW seconds; count 0 = off. */
+struct cfg_rule {
+	uint32_t count;
+	uint32_t window_s;
+};
+
+/* Rules that an instance may override. */
+struct cfg_rules {
+	struct cfg_rule bad_registrations, bad_invites, enumeration, anomalies, flood;
+	uint32_t nat_tolerance;
+	uint32_t block_time_s;
+	unsigned n_agents;
+	char agents[CFG_MAX_AGENTS][CFG_AGENT_LEN];
+};
+
+struct cfg_prefixes {
+	struct ipprefix *v;
+	size_t n, cap;
+};
+
+/* One protected SIP server. */
+struct cfg_instance {
+	char name[CFG_NAME_LEN];
+	unsigned n_addrs;                 /* 0 = any address */
+	struct ipprefix addrs[CFG_MAX_INST_ADDRS];
+	uint8_t ports[8192];              /* bitmap of SIP ports */
+	struct cfg_rules rules;
+	int line;                         /* where the section starts (0 = implicit) */
+};
+
+struct config {
+	char path[256];                   /* "" for built-in defaults */
+	unsigned n_ifaces;
+	char ifaces[CFG_MAX_IFACES][32];
+	bool udp, tcp;
+	uint32_t block_threshold;         /* 0 = never permanent */
+	uint32_t max_tracked;
+	struct cfg_prefixes whitelist, blacklist;
+	/* Instances; without [instance] sections there is one, "default", built
+	 * from [general] and [sip]. */
+	unsigned n_inst;
+	struct cfg_instance inst[CFG_MAX_INSTANCES];
+};
+
+/* Returns a new config holding the built-in defaults. */
+struct config *cfg_defaults(void);
+/* Loads path over the defaults.  On errors writes each as "path:line: msg"
+ * to errs and returns NULL. */
+struct config *cfg_load(const char *path, FILE *errs);
+void cfg_free(struct config *c);
+
+/* Fills an 8192-byte bitmap with every port any instance protects. */
+void cfg_port_union(const struct config *c, uint8_t map[8192]);
+/* The instance that protects addr:port, or -1. */
+int cfg_instance_for(const struct config *c, const struct ipaddr *addr, uint16_t port);
+bool cfg_prefixes_match(const struct cfg_prefixes *l, const struct ipaddr *a);
+
+static inline bool cfg_port_test(const uint8_t map[8192], uint16_t port)
+{
+	return map[port >> 3] & (1u << (port & 7));
+}
+
+#endif

@@ -1,0 +1,57 @@
+/* detect: the detection rules.  Keeps bounded per-address counters in
+ * sliding windows and reports observations; it never blocks anything itself
+ * (that is verdict's job).
+ *
+ * Rules: bad_registration, bad_invite, enumeration (with NAT tolerance for
+ * addresses that registered successfully in the last hour), scanner (blocked
+ * User-Agents, first message), anomaly (malformed messages) and flood. */
+#ifndef SW_DETECT_H
+#define SW_DETECT_H
+
+#include "atab.h"
+#include "config.h"
+#include "event.h"
+#include "sip.h"
+
+enum obs_kind {
+	OBS_FIRE,    /* a rule crossed its threshold: verdict decides */
+	OBS_ANOMALY, /* a malformed message was seen: report it (rate-limited here) */
+};
+
+struct observation {
+	enum obs_kind kind;
+	enum detector det;
+	struct akey key;
+	uint64_t ts_us;
+	uint32_t count, window_s;
+	const char *reason;
+	const struct evidence *ev; /* valid during the callback only */
+};
+
+typedef void (*det_observe_fn)(void *ctx, const struct observation *o);
+
+struct det_stats {
+	uint64_t requests, responses, matched, unmatched, anomalies;
+	uint64_t fired[DET__COUNT];
+	uint64_t tracked, evicted;
+};
+
+struct detect;
+
+/* cfg must outlive the detector (it is swapped with det_set_config). */
+struct detect *det_new(const struct config *cfg, det_observe_fn fn, void *ctx);
+void det_free(struct detect *d);
+void det_set_config(struct detect *d, const struct config *cfg);
+
+/* A request from client (key.inst is the instance it was sent to). */
+void det_request(struct detect *d, const struct akey *client, const struct sip_msg *m, uint64_t ts_us);
+/* A response from the protected server of instance inst. */
+void det_response(struct detect *d, const struct sip_msg *m, uint64_t ts_us);
+/* A message from client that is malformed: anomalies is a mask of
+ * (1 << enum sip_anomaly); `what` names it for messages that are not SIP. */
+void det_anomaly(struct detect *d, const struct akey *client, uint32_t anomalies,
+                 const char *what, uint64_t ts_us);
+
+void det_stats_get(const struct detect *d, struct det_stats *out);
+
+#endif

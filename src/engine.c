@@ -1,0 +1,199 @@
+/* engine: glue between the pipeline stages; the per-packet path allocates
+ * nothing and makes no system calls. */
+#include "engine.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define EXPIRE_EVERY_US 1000000
+
+struct engine {
+	const struct config *cfg;
+	vrd_event_fn fn;
+	void *ctx;
+	struct dec *dec;
+	struct detect *det;
+	struct verdict *vrd;
+	uint8_t ports[8192];
+	uint64_t now_us, last_expire_us;
+	struct eng_stats st;
+	struct sip_msg msg; /* scratch, reused for every message */
+};
+
+static void on_event(void *ctx, const struct event *ev)
+{
+	struct engine *e = ctx;
+	e->st.events[ev->type]++;
+	e->fn(e->ctx, ev);
+}
+
+static void on_observation(void *ctx, const struct observation *o)
+{
+	vrd_observe(((struct engine *)ctx)->vrd, o);
+}
+
+/* A keep-alive that is not SIP: CRLFs (RFC 5626) or a STUN message. */
+static bool is_keepalive(const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+	while (i < n && (p[i] == '\r' || p[i] == '\n'))
+		i++;
+	if (i == n)
+		return true;
+	return n >= 20 && p[0] < 2 && p[4] == 0x21 && p[5] == 0x12 && p[6] == 0xa4 && p[7] == 0x42;
+}
+
+/* One SIP message between a client and the protected server. */
+static void on_message(struct engine *e, const struct packet *p, const uint8_t *buf, size_t len,
+                       bool stream, bool to_server, const struct akey *client)
+{
+	struct sip_msg *m = &e->msg;
+	int rc = sip_parse((const char *)buf, len, stream, m);
+	if (rc < 0) {
+		e->st.not_sip++;
+		if (to_server)
+			det_anomaly(e->det, client, m->anomalies, NULL, p->ts_us);
+		return;
+	}
+	e->st.sip_messages++;
+	if (m->anomalies) {
+		e->st.malformed++;
+		for (int i = 0; i < SIP_A__COUNT; i++)
+			if (m->anomalies & (1u << i))
+				e->st.anomaly_reasons[i]++;
+	}
+	if (!to_server) {
+		if (!m->is_request) {
+			e->st.responses++;
+			det_response(e->det, m, p->ts_us);
+		}
+		return; /* requests from the server (qualify pings, NOTIFY) are not attacks */
+	}
+	if (m->anomalies)
+		det_anomaly(e->det, client, m->anomalies, NULL, p->ts_us);
+	if (m->is_request) {
+		e->st.requests++;
+		det_request(e->det, client, m, p->ts_us);
+	}
+}
+
+/* TCP: frame messages by Content-Length; returns the bytes consumed. */
+static size_t on_stream(struct engine *e, const struct packet *p, bool to_server, const struct akey *client)
+{
+	size_t used = 0;
+	while (used < p->len) {
+		const char *b = (const char *)p->data + used;
+		size_t left = p->len - used;
+		size_t ws = sip_frame_skip_ws(b, left);
+		if (ws) {
+			used += ws;
+			continue;
+		}
+		long n = sip_frame(b, left);
+		if (n == 0)
+			break;
+		if (n < 0) {
+			e->st.tcp_unframed++;
+			on_message(e, p, (const uint8_t *)b, left, true, to_server, client);
+			return p->len; /* cannot find message boundaries: skip what we have */
+		}
+		on_message(e, p, (const uint8_t *)b, (size_t)n, true, to_server, client);
+		used += (size_t)n;
+	}
+	return used;
+}
+
+static size_t on_packet(void *ctx, const struct packet *p)
+{
+	struct engine *e = ctx;
+	bool to_server = true;
+	int inst = cfg_instance_for(e->cfg, &p->dst, p->dport);
+	if (inst < 0) {
+		inst = cfg_instance_for(e->cfg, &p->src, p->sport);
+		to_server = false;
+		if (inst < 0)
+			return p->len;
+	}
+	struct akey client = { to_server ? p->src : p->dst, (uint32_t)inst };
+	e->st.payloads++;
+	if (p->proto == 6)
+		return on_stream(e, p, to_server, &client);
+	if (is_keepalive(p->data, p->len)) {
+		e->st.keepalives++;
+		return p->len;
+	}
+	on_message(e, p, p->data, p->len, false, to_server, &client);
+	return p->len;
+}
+
+static void on_dec_anomaly(void *ctx, uint64_t ts_us, const struct ipaddr *src, enum dec_anomaly what)
+{
+	struct engine *e = ctx;
+	if (!src)
+		return;
+	struct akey k = { *src, 0 };
+	det_anomaly(e->det, &k, 0, dec_anomaly_name(what), ts_us);
+}
+
+struct engine *eng_new(const struct config *cfg, vrd_event_fn fn, void *ctx)
+{
+	struct engine *e = calloc(1, sizeof *e);
+	if (!e)
+		return NULL;
+	e->cfg = cfg;
+	e->fn = fn;
+	e->ctx = ctx;
+	cfg_port_union(cfg, e->ports);
+	struct dec_config dc = { .port_map = e->ports };
+	struct dec_callbacks cb = { .deliver = on_packet, .anomaly = on_dec_anomaly, .ctx = e };
+	e->dec = dec_new(&dc, &cb);
+	e->det = det_new(cfg, on_observation, e);
+	e->vrd = vrd_new(cfg, on_event, e);
+	if (!e->dec || !e->det || !e->vrd) {
+		eng_free(e);
+		return NULL;
+	}
+	return e;
+}
+
+void eng_free(struct engine *e)
+{
+	if (!e)
+		return;
+	dec_free(e->dec);
+	det_free(e->det);
+	vrd_free(e->vrd);
+	free(e);
+}
+
+void eng_start(struct engine *e, uint64_t now_us)
+{
+	e->now_us = e->last_expire_us = now_us;
+	vrd_start(e->vrd, now_us);
+}
+
+void eng_tick(struct engine *e, uint64_t now_us)
+{
+	if (now_us > e->now_us)
+		e->now_us = now_us;
+	vrd_tick(e->vrd, e->now_us);
+	if (e->now_us - e->last_expire_us >= EXPIRE_EVERY_US) {
+		dec_expire(e->dec, e->now_us);
+		e->last_expire_us = e->now_us;
+	}
+}
+
+void eng_frame(struct engine *e, int link, const uint8_t *frame, size_t caplen, uint64_t ts_us)
+{
+	e->st.frames++;
+	eng_tick(e, ts_us);
+	dec_frame(e->dec, link, frame, caplen, ts_us);
+}
+
+void eng_stats_get(const struct engine *e, struct eng_stats *out)
+{
+	*out = e->st;
+	dec_stats_get(e->dec, &out->dec);
+	det_stats_get(e->det, &out->det);
+	vrd_stats_get(e->vrd, &out->vrd);
+}

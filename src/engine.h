@@ -1,0 +1,39 @@
+/* engine: the pipeline of one sipwarden process, from frames to events:
+ * decode -> sip -> detect -> verdict.  The same engine serves replay (packet
+ * time is the clock) and live capture (wall clock). */
+#ifndef SW_ENGINE_H
+#define SW_ENGINE_H
+
+#include "config.h"
+#include "decode.h"
+#include "detect.h"
+#include "sip.h"
+#include "verdict.h"
+
+struct eng_stats {
+	uint64_t frames, payloads, sip_messages, requests, responses;
+	uint64_t keepalives, not_sip, malformed, tcp_unframed;
+	uint64_t anomaly_reasons[SIP_A__COUNT];
+	uint64_t events[EVT__COUNT];
+	struct dec_stats dec;
+	struct det_stats det;
+	struct vrd_stats vrd;
+};
+
+struct engine;
+
+/* Builds the pipeline for cfg (which must outlive the engine); events go to
+ * fn.  Returns NULL on allocation failure. */
+struct engine *eng_new(const struct config *cfg, vrd_event_fn fn, void *ctx);
+void eng_free(struct engine *e);
+
+/* Emits the start-up events (blacklist blocks) at time now_us. */
+void eng_start(struct engine *e, uint64_t now_us);
+/* One captured frame of link type `link` (DEC_LINK_*). Drives the clock. */
+void eng_frame(struct engine *e, int link, const uint8_t *frame, size_t caplen, uint64_t ts_us);
+/* Advances the clock without a packet (unblocks, expiry). */
+void eng_tick(struct engine *e, uint64_t now_us);
+
+void eng_stats_get(const struct engine *e, struct eng_stats *out);
+
+#endif

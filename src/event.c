@@ -1,0 +1,181 @@
+/* event: JSON line formatting of events. */
+#include "event.h"
+#include "sip.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const type_names[EVT__COUNT] = { "block", "unblock", "anomaly", "alert" };
+static const char *const det_names[DET__COUNT] = {
+	"bad_registration", "scanner", "enumeration", "bad_invite",
+	"anomaly", "flood", "blacklist", "manual",
+};
+
+const char *evt_type_name(enum evt_type t) { return t < EVT__COUNT ? type_names[t] : "?"; }
+const char *det_name(enum detector d) { return d < DET__COUNT ? det_names[d] : "?"; }
+
+struct out {
+	char *p;
+	size_t n, len;
+};
+
+static void put(struct out *o, const char *s, size_t k)
+{
+	if (o->len + k < o->n) {
+		memcpy(o->p + o->len, s, k);
+		o->len += k;
+	} else {
+		o->len = o->n; /* mark full: the caller sees a truncated line */
+	}
+}
+
+static void putf(struct out *o, const char *fmt, ...)
+{
+	char tmp[64];
+	va_list ap;
+	va_start(ap, fmt);
+	int k = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	if (k > 0)
+		put(o, tmp, (size_t)k < sizeof tmp ? (size_t)k : sizeof tmp - 1);
+}
+
+/* A JSON string with escaping of quotes, backslashes and control bytes. */
+static void put_str(struct out *o, const char *s)
+{
+	put(o, "\"", 1);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\') {
+			char esc[2] = { '\\', (char)c };
+			put(o, esc, 2);
+		} else if (c < 0x20 || c == 0x7f) {
+			putf(o, "\\u%04x", c);
+		} else {
+			put(o, (const char *)&c, 1);
+		}
+	}
+	put(o, "\"", 1);
+}
+
+static void put_key(struct out *o, const char *key)
+{
+	put(o, ",\"", 2);
+	put(o, key, strlen(key));
+	put(o, "\":", 2);
+}
+
+static void put_evidence(struct out *o, const struct evidence *ev)
+{
+	put_key(o, "evidence");
+	put(o, "{", 1);
+	bool first = true;
+	if (ev->user_agent[0]) {
+		put(o, "\"user_agent\":", 13);
+		put_str(o, ev->user_agent);
+		first = false;
+	}
+	if (ev->n_users) {
+		put(o, first ? "\"usernames\":[" : ",\"usernames\":[", first ? 13 : 14);
+		for (unsigned i = 0; i < ev->n_users; i++) {
+			if (i)
+				put(o, ",", 1);
+			put_str(o, ev->users[i]);
+		}
+		put(o, "]", 1);
+		first = false;
+	}
+	if (ev->methods) {
+		put(o, first ? "\"methods\":[" : ",\"methods\":[", first ? 11 : 12);
+		bool f = true;
+		for (int m = SIP_M_OTHER; m < SIP_M__COUNT; m++) {
+			if (!(ev->methods & (1u << m)))
+				continue;
+			if (!f)
+				put(o, ",", 1);
+			put_str(o, sip_method_name((enum sip_method)m));
+			f = false;
+		}
+		put(o, "]", 1);
+		first = false;
+	}
+	if (ev->n_codes) {
+		put(o, first ? "\"responses\":[" : ",\"responses\":[", first ? 13 : 14);
+		for (unsigned i = 0; i < ev->n_codes; i++)
+			putf(o, i ? ",%u" : "%u", ev->codes[i]);
+		put(o, "]", 1);
+		first = false;
+	}
+	if (ev->anomaly[0]) {
+		put(o, first ? "\"anomaly\":" : ",\"anomaly\":", first ? 10 : 11);
+		put_str(o, ev->anomaly);
+	}
+	put(o, "}", 1);
+}
+
+size_t evt_json(const struct event *e, char *buf, size_t n)
+{
+	struct out o = { buf, n, 0 };
+	char tbuf[32], ibuf[IP_STRLEN];
+	if (n == 0)
+		return 0;
+	put(&o, "{\"time\":", 8);
+	put_str(&o, time_format_iso(e->ts_us, tbuf));
+	put_key(&o, "event");
+	put_str(&o, evt_type_name(e->type));
+	put_key(&o, "ip");
+	put_str(&o, prefix_format(&e->ip, ibuf));
+	put_key(&o, "detector");
+	put_str(&o, det_name(e->det));
+	if (e->reason[0]) {
+		put_key(&o, "reason");
+		put_str(&o, e->reason);
+	}
+	if (e->count) {
+		put_key(&o, "count");
+		putf(&o, "%u", e->count);
+	}
+	if (e->window_s) {
+		put_key(&o, "window_s");
+		putf(&o, "%u", e->window_s);
+	}
+	if (e->duration_s >= 0) {
+		put_key(&o, "duration_s");
+		putf(&o, "%lld", (long long)e->duration_s);
+	}
+	if (e->instance) {
+		put_key(&o, "instance");
+		put_str(&o, e->instance);
+	}
+	if (e->ev)
+		put_evidence(&o, e->ev);
+	put(&o, "}", 1);
+	if (o.len >= n)
+		o.len = n - 1;
+	buf[o.len] = '\0';
+	return o.len;
+}
+
+void evd_add_user(struct evidence *ev, struct slice user)
+{
+	char tmp[sizeof ev->users[0]];
+	if (user.len == 0 || ev->n_users >= EVD_MAX_USERS)
+		return;
+	slice_copy(tmp, sizeof tmp, user);
+	for (unsigned i = 0; i < ev->n_users; i++)
+		if (strcmp(ev->users[i], tmp) == 0)
+			return;
+	memcpy(ev->users[ev->n_users++], tmp, sizeof tmp);
+}
+
+void evd_add_code(struct evidence *ev, int code)
+{
+	if (code <= 0 || code > 999)
+		return;
+	for (unsigned i = 0; i < ev->n_codes; i++)
+		if (ev->codes[i] == code)
+			return;
+	if (ev->n_codes < EVD_MAX_CODES)
+		ev->codes[ev->n_codes++] = (uint16_t)code;
+}

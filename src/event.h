@@ -1,0 +1,52 @@
+/* event: the verdicts and findings the engine emits, and their JSON line form
+ * (a stable contract: users feed these lines to their SIEM). */
+#ifndef SW_EVENT_H
+#define SW_EVENT_H
+
+#include "util.h"
+
+enum evt_type { EVT_BLOCK, EVT_UNBLOCK, EVT_ANOMALY, EVT_ALERT, EVT__COUNT };
+
+enum detector {
+	DET_BAD_REGISTRATION, DET_SCANNER, DET_ENUMERATION, DET_BAD_INVITE,
+	DET_ANOMALY, DET_FLOOD, DET_BLACKLIST, DET_MANUAL, DET__COUNT
+};
+
+#define EVD_MAX_USERS 10
+#define EVD_MAX_CODES 8
+
+/* What made a detector fire: owned copies, safe to keep. */
+struct evidence {
+	char user_agent[96];
+	char users[EVD_MAX_USERS][40]; /* usernames tried, first 10 */
+	uint8_t n_users;
+	uint8_t n_codes;
+	uint16_t codes[EVD_MAX_CODES]; /* distinct response codes seen */
+	uint32_t methods;              /* bit (1 << enum sip_method) per method seen */
+	char anomaly[32];              /* anomaly reason code, for anomaly events */
+};
+
+struct event {
+	enum evt_type type;
+	uint64_t ts_us;
+	struct ipprefix ip;
+	enum detector det;
+	char reason[128];
+	uint32_t count, window_s;
+	int64_t duration_s;      /* block length; 0 = permanent; -1 = not applicable */
+	const char *instance;    /* instance name, or NULL */
+	const struct evidence *ev; /* or NULL */
+};
+
+/* Formats e as one JSON object (no newline) into buf; returns the length
+ * written, truncating safely when n is too small. */
+size_t evt_json(const struct event *e, char *buf, size_t n);
+const char *evt_type_name(enum evt_type t);
+const char *det_name(enum detector d);
+
+/* Adds a username / response code / method to ev, without duplicates and
+ * within the fixed bounds. */
+void evd_add_user(struct evidence *ev, struct slice user);
+void evd_add_code(struct evidence *ev, int code);
+
+#endif

@@ -1,0 +1,211 @@
+/* sipwarden: command line entry point. */
+#include "capture.h"
+#include "config.h"
+#include "engine.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef SW_VERSION
+#define SW_VERSION "0.1.0"
+#endif
+
+static const char usage[] =
+	"usage: sipwarden COMMAND [OPTIONS]\n"
+	"\n"
+	"Protects SIP servers: watches SIP traffic, detects attacks, blocks attackers.\n"
+	"\n"
+	"commands:\n"
+	"  replay [-c FILE] PCAP...   run the engine over pcap/pcapng files, packet time as\n"
+	"                             the clock; events as JSON lines on stdout, a summary\n"
+	"                             on stderr\n"
+	"  check-config [-c FILE]     validate a configuration file\n"
+	"\n"
+	"options:\n"
+	"  -c, --config FILE          configuration file (default: " CFG_DEFAULT_PATH "\n"
+	"                             when it exists, else the built-in defaults)\n"
+	"  -h, --help                 this help\n"
+	"  -V, --version              the version\n";
+
+struct replay_ctx {
+	struct engine *eng;
+	FILE *out;
+	bool started;
+	char line[4096];
+};
+
+static double mono_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void print_event(void *ctx, const struct event *e)
+{
+	struct replay_ctx *r = ctx;
+	size_t n = evt_json(e, r->line, sizeof r->line - 1);
+	r->line[n++] = '\n';
+	fwrite(r->line, 1, n, r->out);
+}
+
+static void replay_frame(void *ctx, int link, const uint8_t *frame, size_t caplen, uint64_t ts_us)
+{
+	struct replay_ctx *r = ctx;
+	if (!r->started) {
+		eng_start(r->eng, ts_us);
+		r->started = true;
+	}
+	eng_frame(r->eng, link, frame, caplen, ts_us);
+}
+
+/* Loads -c FILE, else the default path when it exists, else the defaults. */
+static struct config *load_config(const char *path)
+{
+	if (path)
+		return cfg_load(path, stderr);
+	if (access(CFG_DEFAULT_PATH, F_OK) == 0)
+		return cfg_load(CFG_DEFAULT_PATH, stderr);
+	return cfg_defaults();
+}
+
+/* Parses -c and leaves optind at the first operand; returns -1 on a bad option. */
+static int parse_opts(int argc, char **argv, const char **cfg_path)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "+c:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': *cfg_path = optarg; break;
+		case 'h': fputs(usage, stdout); exit(0);
+		default: return -1;
+		}
+	}
+	return 0;
+}
+
+static void print_summary(const struct eng_stats *s, int files, double elapsed)
+{
+	fprintf(stderr, "sipwarden replay: %d file%s, %llu packets, %llu SIP messages (%llu requests, %llu responses)\n",
+	        files, files == 1 ? "" : "s", (unsigned long long)s->frames,
+	        (unsigned long long)s->sip_messages, (unsigned long long)s->requests,
+	        (unsigned long long)s->responses);
+	fprintf(stderr, "  parse anomalies: %llu malformed SIP, %llu not SIP, %llu unframed TCP",
+	        (unsigned long long)s->malformed, (unsigned long long)s->not_sip,
+	        (unsigned long long)s->tcp_unframed);
+	for (int i = 0; i < SIP_A__COUNT; i++)
+		if (s->anomaly_reasons[i])
+			fprintf(stderr, "%s %s %llu", i ? "," : ";", sip_anomaly_name((enum sip_anomaly)i),
+			        (unsigned long long)s->anomaly_reasons[i]);
+	fputc('\n', stderr);
+	fprintf(stderr, "  decode: %llu IP fragments, %llu reassembled, %llu TCP segments, %llu retransmitted\n",
+	        (unsigned long long)s->dec.fragments, (unsigned long long)s->dec.reassembled,
+	        (unsigned long long)s->dec.tcp_segments, (unsigned long long)s->dec.tcp_retrans);
+	fprintf(stderr, "  events: %llu block, %llu unblock, %llu anomaly, %llu alert\n",
+	        (unsigned long long)s->events[EVT_BLOCK], (unsigned long long)s->events[EVT_UNBLOCK],
+	        (unsigned long long)s->events[EVT_ANOMALY], (unsigned long long)s->events[EVT_ALERT]);
+	fprintf(stderr, "  blocks by detector:");
+	for (int d = 0; d < DET__COUNT; d++)
+		fprintf(stderr, " %s %llu", det_name((enum detector)d), (unsigned long long)s->vrd.by_det[d]);
+	fputc('\n', stderr);
+	fprintf(stderr, "  addresses tracked: %llu (evicted %llu)\n",
+	        (unsigned long long)s->det.tracked, (unsigned long long)s->det.evicted);
+	fprintf(stderr, "  elapsed %.3f s, %.0f messages/s\n", elapsed,
+	        elapsed > 0 ? (double)s->sip_messages / elapsed : 0.0);
+}
+
+static int cmd_replay(int argc, char **argv)
+{
+	const char *cfg_path = NULL;
+	if (parse_opts(argc, argv, &cfg_path) < 0) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "sipwarden replay: no pcap file given\n");
+		return 2;
+	}
+	struct config *cfg = load_config(cfg_path);
+	if (!cfg)
+		return 2;
+	static char outbuf[1 << 16];
+	struct replay_ctx r = { .out = stdout };
+	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+	r.eng = eng_new(cfg, print_event, &r);
+	if (!r.eng) {
+		fprintf(stderr, "sipwarden replay: out of memory\n");
+		cfg_free(cfg);
+		return 1;
+	}
+	int rc = 0, files = 0;
+	double t0 = mono_now();
+	FILE *progress = isatty(STDERR_FILENO) ? stderr : NULL;
+	for (int i = optind; i < argc; i++) {
+		char err[512];
+		if (cap_replay_file(argv[i], replay_frame, &r, progress, err, sizeof err) != 0) {
+			fprintf(stderr, "sipwarden replay: %s\n", err);
+			rc = 1;
+		}
+		files++;
+	}
+	fflush(stdout);
+	struct eng_stats st;
+	eng_stats_get(r.eng, &st);
+	print_summary(&st, files, mono_now() - t0);
+	eng_free(r.eng);
+	cfg_free(cfg);
+	return rc;
+}
+
+static int cmd_check_config(int argc, char **argv)
+{
+	const char *cfg_path = NULL;
+	if (parse_opts(argc, argv, &cfg_path) < 0 || optind != argc) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	if (!cfg_path && access(CFG_DEFAULT_PATH, F_OK) != 0) {
+		fprintf(stderr, "no configuration file: %s does not exist (the built-in defaults apply)\n",
+		        CFG_DEFAULT_PATH);
+		return 0;
+	}
+	struct config *cfg = load_config(cfg_path);
+	if (!cfg)
+		return 1;
+	printf("%s: ok (%u instance%s)\n", cfg->path, cfg->n_inst, cfg->n_inst == 1 ? "" : "s");
+	cfg_free(cfg);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
+		printf("sipwarden %s\n", SW_VERSION);
+		return 0;
+	}
+	if (!strcmp(cmd, "replay"))
+		return cmd_replay(argc - 1, argv + 1);
+	if (!strcmp(cmd, "check-config"))
+		return cmd_check_config(argc - 1, argv + 1);
+	fprintf(stderr, "sipwarden: unknown command '%s' (try sipwarden --help)\n", cmd);
+	return 2;
+}

@@ -1,0 +1,37 @@
+/* txn: a bounded table of open SIP transactions, so that a response from
+ * the protected server can be charged to the address that sent the request.
+ * Fixed size, no allocation after creation; the oldest entry of a probe run
+ * is overwritten when the table is busy. */
+#ifndef SW_TXN_H
+#define SW_TXN_H
+
+#include "atab.h"
+#include "sip.h"
+
+#define TXN_USER_LEN 40
+#define TXN_UA_LEN 64
+
+struct txn {
+	uint64_t h;              /* hash of Call-ID, CSeq and top Via branch; 0 = free */
+	uint64_t ts_us;          /* when the request was seen */
+	struct akey client;      /* who sent the request */
+	uint8_t method;          /* enum sip_method */
+	bool has_auth;           /* the request carried credentials */
+	char user[TXN_USER_LEN]; /* username tried (credentials, else To/R-URI user) */
+	char ua[TXN_UA_LEN];     /* User-Agent of the request */
+};
+
+struct txtab;
+
+/* cap is rounded up to a power of two; entries older than ttl_ms are stale. */
+struct txtab *txn_new(uint32_t cap, uint32_t ttl_ms);
+void txn_free(struct txtab *t);
+
+/* Records request m from client. */
+void txn_put(struct txtab *t, const struct sip_msg *m, const struct akey *client, uint64_t ts_us);
+/* Finds the request that response m answers; removes it when the response
+ * is final (>= 200).  The returned entry is valid until the next txn_put.
+ * Returns NULL when the request was not seen or is stale. */
+const struct txn *txn_match(struct txtab *t, const struct sip_msg *m, uint64_t ts_us);
+
+#endif

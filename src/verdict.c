@@ -1,0 +1,242 @@
+/* verdict: block table (atab, active blocks pinned) and an expiry heap. */
+#include "verdict.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ALERT_EVERY_S 60 /* one alert per address and detector per minute */
+
+struct vblock {
+	struct akey key;         /* inst is always 0: a block covers the address */
+	uint64_t end_us;         /* active dynamic block ends here */
+	uint32_t nblocks;        /* dynamic blocks so far */
+	uint32_t last_alert_s[DET__COUNT];
+	uint8_t det, inst;
+	bool active, permanent;
+};
+
+struct heap_ent {
+	uint64_t end_us;
+	struct vblock *b;
+};
+
+struct verdict {
+	const struct config *cfg;
+	vrd_event_fn fn;
+	void *ctx;
+	struct atab *tab;
+	struct heap_ent *heap;
+	uint32_t heap_n, heap_cap;
+	struct vrd_stats st;
+};
+
+static bool pinned(const void *rec)
+{
+	return ((const struct vblock *)rec)->active;
+}
+
+struct verdict *vrd_new(const struct config *cfg, vrd_event_fn fn, void *ctx)
+{
+	struct verdict *v = calloc(1, sizeof *v);
+	if (!v)
+		return NULL;
+	v->cfg = cfg;
+	v->fn = fn;
+	v->ctx = ctx;
+	v->tab = atab_new(cfg->max_tracked, sizeof(struct vblock), pinned);
+	v->heap_cap = cfg->max_tracked + 1024;
+	v->heap = malloc((size_t)v->heap_cap * sizeof *v->heap);
+	if (!v->tab || !v->heap) {
+		vrd_free(v);
+		return NULL;
+	}
+	return v;
+}
+
+void vrd_free(struct verdict *v)
+{
+	if (!v)
+		return;
+	atab_free(v->tab);
+	free(v->heap);
+	free(v);
+}
+
+void vrd_set_config(struct verdict *v, const struct config *cfg)
+{
+	v->cfg = cfg;
+}
+
+/* ---- expiry heap (min-heap on end_us; stale entries skipped lazily) ---- */
+
+static void heap_swap(struct heap_ent *a, struct heap_ent *b)
+{
+	struct heap_ent t = *a;
+	*a = *b;
+	*b = t;
+}
+
+static void heap_down(struct verdict *v, uint32_t i)
+{
+	for (;;) {
+		uint32_t l = 2 * i + 1, r = l + 1, m = i;
+		if (l < v->heap_n && v->heap[l].end_us < v->heap[m].end_us) m = l;
+		if (r < v->heap_n && v->heap[r].end_us < v->heap[m].end_us) m = r;
+		if (m == i)
+			return;
+		heap_swap(&v->heap[i], &v->heap[m]);
+		i = m;
+	}
+}
+
+static void heap_push_raw(struct verdict *v, uint64_t end_us, struct vblock *b)
+{
+	uint32_t i = v->heap_n++;
+	v->heap[i] = (struct heap_ent){ end_us, b };
+	while (i && v->heap[(i - 1) / 2].end_us > v->heap[i].end_us) {
+		heap_swap(&v->heap[i], &v->heap[(i - 1) / 2]);
+		i = (i - 1) / 2;
+	}
+}
+
+static void collect_active(void *rec, void *ctx)
+{
+	struct vblock *b = rec;
+	struct verdict *v = ctx;
+	if (b->active && !b->permanent && v->heap_n < v->heap_cap)
+		heap_push_raw(v, b->end_us, b);
+}
+
+static void heap_push(struct verdict *v, uint64_t end_us, struct vblock *b)
+{
+	if (v->heap_n == v->heap_cap) {
+		/* only stale entries can fill it: rebuild from the active blocks */
+		v->heap_n = 0;
+		atab_foreach(v->tab, collect_active, v);
+	}
+	heap_push_raw(v, end_us, b);
+}
+
+/* ---- events ---- */
+
+static void emit(struct verdict *v, enum evt_type type, const struct observation *o,
+                 const struct ipprefix *ip, int64_t duration_s)
+{
+	struct event e = {
+		.type = type, .ts_us = o->ts_us, .ip = *ip, .det = o->det,
+		.count = o->count, .window_s = o->window_s, .duration_s = duration_s,
+		.instance = v->cfg->inst[o->key.inst < v->cfg->n_inst ? o->key.inst : 0].name,
+		.ev = o->ev,
+	};
+	snprintf(e.reason, sizeof e.reason, "%s", o->reason ? o->reason : "");
+	v->fn(v->ctx, &e);
+}
+
+static struct ipprefix host_prefix(const struct ipaddr *a)
+{
+	return (struct ipprefix){ *a, 128 };
+}
+
+void vrd_start(struct verdict *v, uint64_t now_us)
+{
+	for (size_t i = 0; i < v->cfg->blacklist.n; i++) {
+		struct observation o = {
+			.kind = OBS_FIRE, .det = DET_BLACKLIST, .ts_us = now_us,
+			.reason = "address is on the blacklist",
+		};
+		emit(v, EVT_BLOCK, &o, &v->cfg->blacklist.v[i], 0);
+		v->st.blocks++;
+		v->st.permanent++;
+		v->st.by_det[DET_BLACKLIST]++;
+	}
+}
+
+static void alert(struct verdict *v, const struct observation *o)
+{
+	struct akey k = { o->key.ip, 0 };
+	bool created;
+	struct vblock *b = atab_get(v->tab, &k, &created);
+	uint32_t now_s = (uint32_t)(o->ts_us / 1000000);
+	if (b && b->last_alert_s[o->det] && now_s - b->last_alert_s[o->det] < ALERT_EVERY_S)
+		return;
+	if (b)
+		b->last_alert_s[o->det] = now_s ? now_s : 1;
+	struct ipprefix ip = host_prefix(&o->key.ip);
+	v->st.alerts++;
+	emit(v, EVT_ALERT, o, &ip, -1);
+}
+
+static void block(struct verdict *v, const struct observation *o)
+{
+	struct akey k = { o->key.ip, 0 };
+	bool created;
+	struct vblock *b = atab_get(v->tab, &k, &created);
+	if (!b) {
+		v->st.table_full++; /* every tracked address is blocked */
+		return;
+	}
+	if (b->active)
+		return; /* while blocked, an address is not blocked again */
+	const struct cfg_rules *r = &v->cfg->inst[o->key.inst < v->cfg->n_inst ? o->key.inst : 0].rules;
+	uint32_t thr = v->cfg->block_threshold;
+	b->permanent = thr && b->nblocks >= thr;
+	b->active = true;
+	b->det = (uint8_t)o->det;
+	b->inst = (uint8_t)o->key.inst;
+	b->nblocks++;
+	struct ipprefix ip = host_prefix(&o->key.ip);
+	v->st.blocks++;
+	v->st.by_det[o->det]++;
+	v->st.active++;
+	if (b->permanent) {
+		v->st.permanent++;
+		emit(v, EVT_BLOCK, o, &ip, 0);
+		return;
+	}
+	b->end_us = o->ts_us + (uint64_t)r->block_time_s * 1000000;
+	heap_push(v, b->end_us, b);
+	emit(v, EVT_BLOCK, o, &ip, r->block_time_s);
+}
+
+void vrd_observe(struct verdict *v, const struct observation *o)
+{
+	if (o->kind == OBS_ANOMALY) {
+		struct ipprefix ip = host_prefix(&o->key.ip);
+		v->st.anomalies++;
+		emit(v, EVT_ANOMALY, o, &ip, -1);
+		return;
+	}
+	if (cfg_prefixes_match(&v->cfg->blacklist, &o->key.ip))
+		return; /* blocked permanently since the start */
+	if (cfg_prefixes_match(&v->cfg->whitelist, &o->key.ip))
+		alert(v, o);
+	else
+		block(v, o);
+}
+
+void vrd_tick(struct verdict *v, uint64_t now_us)
+{
+	while (v->heap_n && v->heap[0].end_us <= now_us) {
+		struct heap_ent top = v->heap[0];
+		v->heap[0] = v->heap[--v->heap_n];
+		heap_down(v, 0);
+		struct vblock *b = top.b;
+		if (!b->active || b->permanent || b->end_us != top.end_us)
+			continue; /* stale: unblocked or re-blocked since */
+		b->active = false;
+		v->st.unblocks++;
+		v->st.active--;
+		struct observation o = {
+			.det = (enum detector)b->det, .key = { b->key.ip, b->inst }, .ts_us = top.end_us,
+			.reason = "block time over",
+		};
+		struct ipprefix ip = host_prefix(&b->key.ip);
+		emit(v, EVT_UNBLOCK, &o, &ip, -1);
+	}
+}
+
+void vrd_stats_get(const struct verdict *v, struct vrd_stats *out)
+{
+	*out = v->st;
+}

@@ -1,0 +1,181 @@
+/* Tests for config: defaults, every key, errors with file:line. */
+#include "config.h"
+#include "t.h"
+
+#include <stdlib.h>
+
+static char path[] = "/tmp/sipwarden-test-config.XXXXXX";
+
+/* Writes text to a temporary file and loads it; errors go to errbuf. */
+static struct config *load(const char *text, char *errbuf, size_t n)
+{
+	int fd = mkstemp(path);
+	if (fd < 0) { perror("mkstemp"); exit(2); }
+	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text)) { perror("write"); exit(2); }
+	close(fd);
+	FILE *errs = fmemopen(errbuf, n, "w");
+	struct config *c = cfg_load(path, errs);
+	fclose(errs);
+	unlink(path);
+	strcpy(path + strlen(path) - 6, "XXXXXX");
+	return c;
+}
+
+static bool port(const struct cfg_instance *in, unsigned p) { return cfg_port_test(in->ports, (uint16_t)p); }
+
+static void test_defaults(void)
+{
+	struct config *c = cfg_defaults();
+	CHECK(c->n_inst == 1 && !strcmp(c->inst[0].name, "default"));
+	const struct cfg_rules *r = &c->inst[0].rules;
+	CHECK(r->bad_registrations.count == 10 && r->bad_registrations.window_s == 60);
+	CHECK(r->bad_invites.count == 10 && r->enumeration.count == 20);
+	CHECK(r->anomalies.count == 5 && r->flood.count == 200 && r->flood.window_s == 10);
+	CHECK(r->nat_tolerance == 3 && r->block_time_s == 3600);
+	CHECK(r->n_agents == 10 && !strcmp(r->agents[0], "friendly-scanner") && !strcmp(r->agents[8], "PortSIP VoIP SDK"));
+	CHECK(port(&c->inst[0], 5060) && !port(&c->inst[0], 5061));
+	CHECK(c->udp && c->tcp && c->n_ifaces == 1 && !strcmp(c->ifaces[0], "any"));
+	CHECK(c->max_tracked == 1000000 && c->block_threshold == 0);
+	struct ipaddr a;
+	ip_parse(&a, "127.0.0.5");
+	CHECK(cfg_prefixes_match(&c->whitelist, &a));
+	ip_parse(&a, "::1");
+	CHECK(cfg_prefixes_match(&c->whitelist, &a));
+	ip_parse(&a, "198.51.100.66");
+	CHECK(!cfg_prefixes_match(&c->whitelist, &a));
+	CHECK(c->blacklist.n == 0);
+	cfg_free(c);
+}
+
+static void test_full_file(void)
+{
+	char errs[2048] = "";
+	struct config *c = load(
+		"; comment\n"
+		"# another\n"
+		"[general]\n"
+		"interfaces = eth0, eth1\n"
+		"protocols = udp\n"
+		"sip_ports = 5060, 5080-5082   ; inline comment\n"
+		"block_time = 2h\n"
+		"block_threshold = 3\n"
+		"max_tracked = 50000\n"
+		"[sip]\n"
+		"bad_registrations = 5/30s\n"
+		"bad_invites = off\n"
+		"enumeration = 0\n"
+		"anomalies = 7/2m\n"
+		"flood = 1000/1m\n"
+		"nat_tolerance = 4\n"
+		"blocked_user_agents = Evil Bot, x-scan\n"
+		"[lists]\n"
+		"whitelist = 198.51.100.0/24, 2001:db8:1::/48\n"
+		"blacklist = 203.0.113.66, 2001:db8:666::1\n",
+		errs, sizeof errs);
+	CHECK_MSG(c != NULL, "%s", errs);
+	if (!c)
+		return;
+	CHECK(c->n_ifaces == 2 && !strcmp(c->ifaces[1], "eth1"));
+	CHECK(c->udp && !c->tcp);
+	const struct cfg_instance *in = &c->inst[0];
+	CHECK(port(in, 5060) && port(in, 5080) && port(in, 5081) && port(in, 5082) && !port(in, 5083));
+	CHECK(in->rules.block_time_s == 7200 && c->block_threshold == 3 && c->max_tracked == 50000);
+	CHECK(in->rules.bad_registrations.count == 5 && in->rules.bad_registrations.window_s == 30);
+	CHECK(in->rules.bad_invites.count == 0 && in->rules.enumeration.count == 0);
+	CHECK(in->rules.anomalies.count == 7 && in->rules.anomalies.window_s == 120);
+	CHECK(in->rules.flood.count == 1000 && in->rules.flood.window_s == 60);
+	CHECK(in->rules.nat_tolerance == 4);
+	CHECK(in->rules.n_agents == 2 && !strcmp(in->rules.agents[0], "Evil Bot"));
+	struct ipaddr a;
+	ip_parse(&a, "198.51.100.7");
+	CHECK(cfg_prefixes_match(&c->whitelist, &a));
+	ip_parse(&a, "127.0.0.1");
+	CHECK(!cfg_prefixes_match(&c->whitelist, &a)); /* replaced, not merged */
+	ip_parse(&a, "2001:db8:666::1");
+	CHECK(cfg_prefixes_match(&c->blacklist, &a));
+	CHECK(c->blacklist.n == 2);
+	cfg_free(c);
+}
+
+static void test_instances(void)
+{
+	char errs[2048] = "";
+	struct config *c = load(
+		"[general]\nblock_time = 10m\n"
+		"[sip]\nbad_registrations = 8/1m\n"
+		"[instance pbx1]\naddress = 198.51.100.1\nsip_ports = 5060\n"
+		"[instance pbx2]\naddress = 198.51.100.2, 2001:db8::2\nsip_ports = 5070\nbad_registrations = 3/1m\nblock_time = 1d\n",
+		errs, sizeof errs);
+	CHECK_MSG(c != NULL, "%s", errs);
+	if (!c)
+		return;
+	CHECK(c->n_inst == 2);
+	CHECK(!strcmp(c->inst[0].name, "pbx1") && !strcmp(c->inst[1].name, "pbx2"));
+	CHECK(c->inst[0].rules.bad_registrations.count == 8 && c->inst[0].rules.block_time_s == 600);
+	CHECK(c->inst[1].rules.bad_registrations.count == 3 && c->inst[1].rules.block_time_s == 86400);
+	struct ipaddr a;
+	ip_parse(&a, "198.51.100.2");
+	CHECK(cfg_instance_for(c, &a, 5070) == 1);
+	CHECK(cfg_instance_for(c, &a, 5060) == -1);
+	ip_parse(&a, "2001:db8::2");
+	CHECK(cfg_instance_for(c, &a, 5070) == 1);
+	ip_parse(&a, "198.51.100.1");
+	CHECK(cfg_instance_for(c, &a, 5060) == 0);
+	uint8_t map[8192];
+	cfg_port_union(c, map);
+	CHECK(cfg_port_test(map, 5060) && cfg_port_test(map, 5070) && !cfg_port_test(map, 5080));
+	cfg_free(c);
+}
+
+/* Each bad file must fail and name the right line. */
+static void test_errors(void)
+{
+	static const struct { const char *text, *want; } cases[] = {
+		{ "[general]\nblock_time = 5x\n", ":2: block_time:" },
+		{ "[general]\nfoo = 1\n", ":2: unknown key 'foo' in [general]" },
+		{ "[bogus]\nx = 1\n", ":1: unknown section [bogus]" },
+		{ "[sip]\nbad_registrations = ten\n", ":2: bad_registrations:" },
+		{ "[sip]\nflood = 10/0s\n", ":2: flood:" },
+		{ "[general]\nsip_ports = 70000\n", ":2: sip_ports:" },
+		{ "[general]\nsip_ports = 5070-5060\n", ":2: sip_ports:" },
+		{ "[general]\nprotocols = sctp\n", ":2: protocols:" },
+		{ "[lists]\nwhitelist = 198.51.100.1/24\n", ":2: whitelist:" },
+		{ "[lists]\nblacklist = not-an-ip\n", ":2: blacklist:" },
+		{ "[general]\njust words\n", ":2: expected 'key = value'" },
+		{ "x = 1\n", ":1: key 'x' outside of any section" },
+		{ "[sip\n", ":1: bad section header" },
+		{ "[sip]\nblock_time = 1h\n", ":2: unknown key 'block_time' in [sip]" },
+		{ "[sip]\nnat_tolerance = 0\n", ":2: nat_tolerance:" },
+		{ "[general]\nmax_tracked = 10\n", ":2: max_tracked:" },
+		{ "[instance a]\naddress = 198.51.100.1\n[instance b]\naddress = 198.51.100.0/24\n", ":3: instance 'b' overlaps instance 'a'" },
+		{ "[instance a]\n[instance a]\n", ":2: instance 'a' defined twice" },
+		{ "[instance a]\nbad_invites = nope\n", ":2: bad_invites:" },
+		{ "[instance bad name!]\n", ":1: instance name" },
+	};
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		char errs[2048] = "";
+		struct config *c = load(cases[i].text, errs, sizeof errs);
+		CHECK_MSG(c == NULL, "case %zu accepted", i);
+		CHECK_MSG(strstr(errs, cases[i].want) != NULL, "case %zu: want '%s', got '%s'", i, cases[i].want, errs);
+		cfg_free(c);
+	}
+	/* every error is reported, not only the first */
+	char errs[2048] = "";
+	struct config *c = load("[general]\nblock_time = x\nfoo = 1\n[sip]\nflood = y\n", errs, sizeof errs);
+	CHECK(c == NULL);
+	CHECK(strstr(errs, ":2:") && strstr(errs, ":3:") && strstr(errs, ":5:"));
+	/* a missing file */
+	FILE *e = fmemopen(errs, sizeof errs, "w");
+	c = cfg_load("/nonexistent/sipwarden.conf", e);
+	fclose(e);
+	CHECK(c == NULL && strstr(errs, "/nonexistent/sipwarden.conf: cannot open"));
+}
+
+int main(void)
+{
+	test_defaults();
+	test_full_file();
+	test_instances();
+	test_errors();
+	return T_DONE();
+}

@@ -1,0 +1,461 @@
+/* Tests for the engine: real frames through decode, sip, detect and verdict.
+ * Each scenario builds SIP traffic between clients and the protected server
+ * (198.51.100.1:5060) and checks the events. */
+#include "engine.h"
+#include "t.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+
+#define T0 1795766400000000ULL /* 2026-11-27T08:00:00Z in microseconds */
+#define SEC 1000000ULL
+
+struct rec_event {
+	enum evt_type type;
+	enum detector det;
+	char ip[IP_STRLEN];
+	uint32_t count;
+	int64_t duration_s;
+	uint64_t ts_us;
+	char instance[32];
+	char users[128];
+};
+
+static struct rec_event evs[4096];
+static unsigned nevs;
+
+static void on_event(void *ctx, const struct event *e)
+{
+	(void)ctx;
+	if (nevs == ARRAY_LEN(evs))
+		return;
+	struct rec_event *r = &evs[nevs++];
+	r->type = e->type;
+	r->det = e->det;
+	prefix_format(&e->ip, r->ip);
+	r->count = e->count;
+	r->duration_s = e->duration_s;
+	r->ts_us = e->ts_us;
+	snprintf(r->instance, sizeof r->instance, "%s", e->instance ? e->instance : "");
+	r->users[0] = '\0';
+	if (e->ev)
+		for (unsigned i = 0; i < e->ev->n_users; i++)
+			snprintf(r->users + strlen(r->users), sizeof r->users - strlen(r->users), "%s,", e->ev->users[i]);
+}
+
+/* Counts recorded events of a type (and detector, ip when given). */
+static unsigned count_ev(enum evt_type type, int det, const char *ip)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < nevs; i++)
+		if (evs[i].type == type && (det < 0 || evs[i].det == (enum detector)det) && (!ip || !strcmp(evs[i].ip, ip)))
+			n++;
+	return n;
+}
+
+static const struct rec_event *find_ev(enum evt_type type, const char *ip)
+{
+	for (unsigned i = 0; i < nevs; i++)
+		if (evs[i].type == type && !strcmp(evs[i].ip, ip))
+			return &evs[i];
+	return NULL;
+}
+
+/* ---- frame building ---- */
+
+static struct engine *eng;
+static const char *server = "198.51.100.1";
+static unsigned server_port = 5060;
+
+static void put16(uint8_t *p, unsigned v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+
+/* Sends an Ethernet/IPv4-or-IPv6/UDP frame carrying payload. */
+static void send_udp(uint64_t ts, const char *src, unsigned sport, const char *dst, unsigned dport,
+                     const char *payload)
+{
+	static uint8_t f[70000];
+	struct ipaddr s, d;
+	if (!ip_parse(&s, src) || !ip_parse(&d, dst))
+		abort();
+	size_t plen = strlen(payload), off = 14;
+	memset(f, 0, 14);
+	bool v4 = ip_is_v4(&s);
+	put16(f + 12, v4 ? 0x0800 : 0x86dd);
+	if (v4) {
+		uint8_t *ip = f + off;
+		memset(ip, 0, 20);
+		ip[0] = 0x45;
+		put16(ip + 2, (unsigned)(20 + 8 + plen));
+		ip[8] = 64;
+		ip[9] = 17;
+		memcpy(ip + 12, s.b + 12, 4);
+		memcpy(ip + 16, d.b + 12, 4);
+		off += 20;
+	} else {
+		uint8_t *ip = f + off;
+		memset(ip, 0, 40);
+		ip[0] = 0x60;
+		put16(ip + 4, (unsigned)(8 + plen));
+		ip[6] = 17;
+		ip[7] = 64;
+		memcpy(ip + 8, s.b, 16);
+		memcpy(ip + 24, d.b, 16);
+		off += 40;
+	}
+	put16(f + off, sport);
+	put16(f + off + 2, dport);
+	put16(f + off + 4, (unsigned)(8 + plen));
+	f[off + 6] = f[off + 7] = 0;
+	memcpy(f + off + 8, payload, plen);
+	eng_frame(eng, DEC_LINK_EN10MB, f, off + 8 + plen, ts);
+}
+
+struct req {
+	const char *method, *user, *ua, *auth_user, *display;
+	unsigned seq;
+};
+
+static char last_req[4096];
+
+/* A request from client ip and its final response from the server. */
+static void txn(uint64_t ts, const char *ip, const struct req *r, int status, bool stale)
+{
+	char auth[256] = "", via_host[80];
+	bool v6 = strchr(ip, ':') != NULL;
+	snprintf(via_host, sizeof via_host, v6 ? "[%s]" : "%s", ip);
+	if (r->auth_user)
+		snprintf(auth, sizeof auth,
+		         "Authorization: Digest username=\"%s\", realm=\"sipwarden.test\", nonce=\"abc\", "
+		         "uri=\"sip:198.51.100.1\", response=\"0123456789abcdef0123456789abcdef\"\r\n", r->auth_user);
+	snprintf(last_req, sizeof last_req,
+	         "%s sip:%s@198.51.100.1 SIP/2.0\r\n"
+	         "Via: SIP/2.0/UDP %s:5062;branch=z9hG4bK-%s-%u;rport\r\n"
+	         "Max-Forwards: 70\r\n"
+	         "From: %s%s<sip:%s@198.51.100.1>;tag=t%u\r\n"
+	         "To: <sip:%s@198.51.100.1>\r\n"
+	         "Call-ID: c%u-%s@%s\r\n"
+	         "CSeq: %u %s\r\n"
+	         "Contact: <sip:%s@%s:5062>\r\n"
+	         "%s%s%s%s"
+	         "Content-Length: 0\r\n\r\n",
+	         r->method, r->user, via_host, r->user, r->seq,
+	         r->display ? r->display : "", r->display ? " " : "", r->user, r->seq,
+	         r->user, r->seq, r->user, ip, r->seq, r->method, r->user, via_host,
+	         auth, r->ua ? "User-Agent: " : "", r->ua ? r->ua : "", r->ua ? "\r\n" : "");
+	send_udp(ts, ip, 5062, server, server_port, last_req);
+	if (!status)
+		return;
+	char resp[4096];
+	snprintf(resp, sizeof resp,
+	         "SIP/2.0 %d Whatever\r\n"
+	         "Via: SIP/2.0/UDP %s:5062;branch=z9hG4bK-%s-%u;rport=5062\r\n"
+	         "From: <sip:%s@198.51.100.1>;tag=t%u\r\n"
+	         "To: <sip:%s@198.51.100.1>;tag=srv\r\n"
+	         "Call-ID: c%u-%s@%s\r\n"
+	         "CSeq: %u %s\r\n"
+	         "%s"
+	         "Server: kamailio (5.6.3 (x86_64/linux))\r\n"
+	         "Content-Length: 0\r\n\r\n",
+	         status, via_host, r->user, r->seq, r->user, r->seq, r->user, r->seq, r->user, ip,
+	         r->seq, r->method,
+	         status == 401 ? (stale ? "WWW-Authenticate: Digest realm=\"sipwarden.test\", nonce=\"n2\", stale=true\r\n"
+	                                : "WWW-Authenticate: Digest realm=\"sipwarden.test\", nonce=\"n1\"\r\n") : "");
+	send_udp(ts + 1000, server, server_port, ip, 5062, resp);
+}
+
+/* A phone: challenge (401), then authenticated REGISTER (200). */
+static void phone_register(uint64_t ts, const char *ip, const char *user, unsigned seq)
+{
+	struct req r = { "REGISTER", user, "Yealink SIP-T46S 66.85.0.5", NULL, NULL, seq };
+	txn(ts, ip, &r, 401, false);
+	r.auth_user = user;
+	r.seq = seq + 1;
+	txn(ts + 20000, ip, &r, 200, false);
+}
+
+static void guess(uint64_t ts, const char *ip, const char *user, unsigned seq, int status)
+{
+	struct req r = { "REGISTER", user, "pbx-client/1.0", user, NULL, seq };
+	txn(ts, ip, &r, status, false);
+}
+
+static struct config *cfg;
+
+static void setup(const char *conf_text)
+{
+	if (eng)
+		eng_free(eng);
+	cfg_free(cfg);
+	if (conf_text) {
+		char path[] = "/tmp/sipwarden-test-engine.XXXXXX";
+		int fd = mkstemp(path);
+		if (fd < 0 || write(fd, conf_text, strlen(conf_text)) < 0)
+			abort();
+		close(fd);
+		cfg = cfg_load(path, stderr);
+		unlink(path);
+	} else {
+		cfg = cfg_defaults();
+	}
+	if (!cfg)
+		abort();
+	nevs = 0;
+	eng = eng_new(cfg, on_event, NULL);
+	if (!eng)
+		abort();
+	eng_start(eng, T0);
+}
+
+/* ---- scenarios ---- */
+
+static void test_phone_and_guesser(void)
+{
+	setup(NULL);
+	for (unsigned i = 0; i < 30; i++)
+		phone_register(T0 + i * 60 * SEC, "198.51.100.10", "1003", 100 + 2 * i);
+	/* a phone that mistypes its password twice, then gets it right */
+	guess(T0 + 5 * SEC, "198.51.100.11", "1004", 1, 403);
+	guess(T0 + 6 * SEC, "198.51.100.11", "1004", 2, 403);
+	phone_register(T0 + 7 * SEC, "198.51.100.11", "1004", 3);
+	/* a guesser: 12 wrong passwords in 12 s */
+	for (unsigned i = 0; i < 12; i++)
+		guess(T0 + 100 * SEC + i * SEC, "198.51.100.66", "1001", 10 + i, 403);
+	CHECK(count_ev(EVT_BLOCK, -1, "198.51.100.10") == 0);
+	CHECK(count_ev(EVT_BLOCK, -1, "198.51.100.11") == 0);
+	CHECK(count_ev(EVT_BLOCK, DET_BAD_REGISTRATION, "198.51.100.66") == 1);
+	const struct rec_event *b = find_ev(EVT_BLOCK, "198.51.100.66");
+	CHECK(b && b->count == 10 && b->duration_s == 3600 && !strcmp(b->instance, "default"));
+	CHECK(b && b->ts_us == T0 + 109 * SEC + 1000); /* the 10th failure's response */
+	CHECK(b && strstr(b->users, "1001,"));
+	CHECK(nevs == 1);
+}
+
+static void test_challenges(void)
+{
+	setup(NULL);
+	/* 401 to credential-less REGISTERs never counts */
+	for (unsigned i = 0; i < 20; i++) {
+		struct req r = { "REGISTER", "1003", "Linphone/5.0", NULL, NULL, i };
+		txn(T0 + i * SEC, "198.51.100.12", &r, 401, false);
+	}
+	/* 401 stale=true with credentials never counts */
+	for (unsigned i = 0; i < 20; i++) {
+		struct req r = { "REGISTER", "1003", "Linphone/5.0", "1003", NULL, 100 + i };
+		txn(T0 + i * SEC, "198.51.100.13", &r, 401, true);
+	}
+	/* 401 / 407 to REGISTERs with credentials count */
+	for (unsigned i = 0; i < 10; i++) {
+		struct req r = { "REGISTER", "1003", "Linphone/5.0", "1003", NULL, 200 + i };
+		txn(T0 + i * SEC, "198.51.100.14", &r, i % 2 ? 401 : 407, false);
+	}
+	/* responses without a seen request are not charged to anyone */
+	for (unsigned i = 0; i < 20; i++)
+		send_udp(T0 + 30 * SEC + i, server, 5060, "198.51.100.15", 5062,
+		         "SIP/2.0 403 Forbidden\r\nVia: SIP/2.0/UDP 198.51.100.15;branch=z9hG4bKx\r\n"
+		         "From: <sip:a@b>;tag=1\r\nTo: <sip:a@b>;tag=2\r\nCall-ID: nope\r\nCSeq: 1 REGISTER\r\n"
+		         "Content-Length: 0\r\n\r\n");
+	CHECK(count_ev(EVT_BLOCK, -1, "198.51.100.12") == 0);
+	CHECK(count_ev(EVT_BLOCK, -1, "198.51.100.13") == 0);
+	CHECK(count_ev(EVT_BLOCK, DET_BAD_REGISTRATION, "198.51.100.14") == 1);
+	CHECK(count_ev(EVT_BLOCK, -1, "198.51.100.15") == 0);
+}
+
+static void test_nat_tolerance(void)
+{
+	setup(NULL);
+	phone_register(T0, "203.0.113.20", "1003", 1);
+	/* 25 failures in a minute from the office NAT: tolerated (limit 30) */
+	for (unsigned i = 0; i < 25; i++)
+		guess(T0 + 10 * SEC + i * SEC, "203.0.113.20", "1005", 10 + i, 403);
+	CHECK(count_ev(EVT_BLOCK, -1, "203.0.113.20") == 0);
+	/* 30 within the window: blocked */
+	for (unsigned i = 0; i < 10; i++)
+		guess(T0 + 40 * SEC + i * 100000, "203.0.113.20", "1005", 100 + i, 403);
+	CHECK(count_ev(EVT_BLOCK, DET_BAD_REGISTRATION, "203.0.113.20") == 1);
+	/* more than an hour after the success, the normal threshold applies */
+	for (unsigned i = 0; i < 10; i++)
+		guess(T0 + 3700 * SEC + i * SEC, "203.0.113.21", "1005", 300 + i, 403);
+	phone_register(T0 + 3800 * SEC, "203.0.113.22", "1003", 1);
+	for (unsigned i = 0; i < 10; i++)
+		guess(T0 + 7500 * SEC + i * SEC, "203.0.113.22", "1005", 400 + i, 403);
+	CHECK(count_ev(EVT_BLOCK, DET_BAD_REGISTRATION, "203.0.113.21") == 1);
+	CHECK(count_ev(EVT_BLOCK, DET_BAD_REGISTRATION, "203.0.113.22") == 1);
+}
+
+static void test_scanner_enumeration_invite(void)
+{
+	setup(NULL);
+	struct req r = { "OPTIONS", "100", "friendly-scanner", NULL, NULL, 1 };
+	txn(T0, "203.0.113.66", &r, 0, false);
+	CHECK(count_ev(EVT_BLOCK, DET_SCANNER, "203.0.113.66") == 1);
+	/* the From display name counts too; case does not matter */
+	struct req r2 = { "INVITE", "100", NULL, NULL, "\"SIPVicious\"", 1 };
+	txn(T0, "203.0.113.67", &r2, 0, false);
+	CHECK(count_ev(EVT_BLOCK, DET_SCANNER, "203.0.113.67") == 1);
+	/* blocked once only */
+	txn(T0 + SEC, "203.0.113.66", &r, 0, false);
+	CHECK(count_ev(EVT_BLOCK, -1, "203.0.113.66") == 1);
+
+	/* enumeration: OPTIONS to 25 distinct users answered 404 */
+	for (unsigned i = 0; i < 25; i++) {
+		char user[16];
+		snprintf(user, sizeof user, "%u", 2000 + i);
+		struct req e = { "OPTIONS", user, "probe/1.0", NULL, NULL, i };
+		txn(T0 + i * SEC, "203.0.113.68", &e, 404, false);
+	}
+	CHECK(count_ev(EVT_BLOCK, DET_ENUMERATION, "203.0.113.68") == 1);
+	const struct rec_event *b = find_ev(EVT_BLOCK, "203.0.113.68");
+	CHECK(b && b->count == 20);
+
+	/* bad_invite: authenticated INVITEs answered 403 */
+	for (unsigned i = 0; i < 10; i++) {
+		struct req v = { "INVITE", "0044123456", "tollbot", "1001", NULL, i };
+		txn(T0 + i * SEC, "203.0.113.69", &v, 403, false);
+	}
+	CHECK(count_ev(EVT_BLOCK, DET_BAD_INVITE, "203.0.113.69") == 1);
+	/* 484 and 404 to INVITE count too */
+	for (unsigned i = 0; i < 10; i++) {
+		struct req v = { "INVITE", "0099", "tollbot", NULL, NULL, i };
+		txn(T0 + i * SEC, "203.0.113.70", &v, i % 2 ? 484 : 404, false);
+	}
+	CHECK(count_ev(EVT_BLOCK, DET_BAD_INVITE, "203.0.113.70") == 1);
+}
+
+static void test_flood_and_anomalies(void)
+{
+	setup(NULL);
+	for (unsigned i = 0; i < 250; i++) {
+		struct req r = { "OPTIONS", "100", "ok/1.0", NULL, NULL, i };
+		txn(T0 + i * 10000, "203.0.113.80", &r, 200, false);
+	}
+	CHECK(count_ev(EVT_BLOCK, DET_FLOOD, "203.0.113.80") == 1);
+	const struct rec_event *b = find_ev(EVT_BLOCK, "203.0.113.80");
+	CHECK(b && b->count == 200);
+	/* 199 requests per 10 s is not a flood */
+	for (unsigned i = 0; i < 199; i++) {
+		struct req r = { "OPTIONS", "100", "ok/1.0", NULL, NULL, i };
+		txn(T0 + 20 * SEC + i * 50000, "203.0.113.81", &r, 200, false);
+	}
+	CHECK(count_ev(EVT_BLOCK, -1, "203.0.113.81") == 0);
+
+	/* malformed messages: anomaly lines (at most 10 a minute) and a block at 5 */
+	for (unsigned i = 0; i < 50; i++)
+		send_udp(T0 + i * 100000, "203.0.113.82", 5062, server, 5060,
+		         "OPTIONS sip:100@198.51.100.1 SIP/2.0\r\nFrom: <sip:a@b>;tag=1\r\n"
+		         "To: <sip:a@b>\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n"
+		         "Content-Length: 0\r\n\r\n"); /* no Via */
+	CHECK(count_ev(EVT_ANOMALY, DET_ANOMALY, "203.0.113.82") == 10);
+	CHECK(count_ev(EVT_BLOCK, DET_ANOMALY, "203.0.113.82") == 1);
+	/* not SIP at all counts as malformed; keep-alives do not */
+	for (unsigned i = 0; i < 3; i++) {
+		send_udp(T0 + i, "203.0.113.83", 5062, server, 5060, "\r\n\r\n");
+		send_udp(T0 + i, "203.0.113.83", 5062, server, 5060, "hello world this is not sip");
+	}
+	CHECK(count_ev(EVT_ANOMALY, DET_ANOMALY, "203.0.113.83") == 3);
+	struct eng_stats st;
+	eng_stats_get(eng, &st);
+	CHECK(st.keepalives == 3 && st.not_sip == 3);
+	CHECK(st.anomaly_reasons[SIP_A_MISSING_VIA] == 50);
+}
+
+static void test_lists_and_threshold(void)
+{
+	setup("[general]\nblock_time = 60s\nblock_threshold = 2\n"
+	      "[lists]\nwhitelist = 198.51.100.10\nblacklist = 203.0.113.0/28, 2001:db8:666::1\n");
+	CHECK(count_ev(EVT_BLOCK, DET_BLACKLIST, "203.0.113.0/28") == 1);
+	CHECK(count_ev(EVT_BLOCK, DET_BLACKLIST, "2001:db8:666::1") == 1);
+	const struct rec_event *bl = find_ev(EVT_BLOCK, "203.0.113.0/28");
+	CHECK(bl && bl->duration_s == 0 && bl->ts_us == T0);
+	/* a blacklisted address attacking makes no new event */
+	struct req s = { "OPTIONS", "100", "friendly-scanner", NULL, NULL, 1 };
+	txn(T0 + SEC, "203.0.113.5", &s, 0, false);
+	CHECK(count_ev(EVT_BLOCK, -1, "203.0.113.5") == 0);
+	/* the whitelisted address gets one alert per minute, never a block */
+	for (unsigned i = 0; i < 30; i++)
+		txn(T0 + i * SEC, "198.51.100.10", &s, 0, false);
+	CHECK(count_ev(EVT_BLOCK, -1, "198.51.100.10") == 0);
+	CHECK(count_ev(EVT_ALERT, DET_SCANNER, "198.51.100.10") == 1);
+	/* block, unblock after 60 s, block, unblock, then the third is permanent */
+	uint64_t t = T0 + 100 * SEC;
+	for (unsigned round = 0; round < 3; round++) {
+		txn(t, "198.51.100.66", &s, 0, false);
+		t += 61 * SEC;
+		txn(t, "198.51.100.99", &(struct req){ "OPTIONS", "1", "x", NULL, NULL, round }, 200, false);
+	}
+	CHECK(count_ev(EVT_BLOCK, DET_SCANNER, "198.51.100.66") == 3);
+	CHECK(count_ev(EVT_UNBLOCK, DET_SCANNER, "198.51.100.66") == 2);
+	unsigned permanent = 0, timed = 0;
+	for (unsigned i = 0; i < nevs; i++)
+		if (evs[i].type == EVT_BLOCK && !strcmp(evs[i].ip, "198.51.100.66"))
+			evs[i].duration_s == 0 ? permanent++ : timed++;
+	CHECK(permanent == 1 && timed == 2);
+	const struct rec_event *u = find_ev(EVT_UNBLOCK, "198.51.100.66");
+	CHECK(u && u->ts_us == T0 + 160 * SEC + 1000 - 1000); /* exactly at block end */
+}
+
+static void test_spoofed_flood(void)
+{
+	setup("[general]\nmax_tracked = 1024\nblock_time = 10m\n");
+	for (unsigned i = 0; i < 5; i++) {
+		char ip[32];
+		snprintf(ip, sizeof ip, "198.51.100.%u", 200 + i);
+		struct req s = { "OPTIONS", "100", "sipcli/1.0", NULL, NULL, i };
+		txn(T0, ip, &s, 0, false);
+	}
+	CHECK(count_ev(EVT_BLOCK, DET_SCANNER, NULL) == 5);
+	/* 100,000 spoofed sources, one request each */
+	for (unsigned i = 0; i < 100000; i++) {
+		char ip[64];
+		snprintf(ip, sizeof ip, "2001:db8:ffff::%x:%x", i >> 16, i & 0xffff);
+		send_udp(T0 + SEC + i, ip, 5062, server, 5060,
+		         "OPTIONS sip:100@198.51.100.1 SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+		         "From: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\n"
+		         "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n");
+	}
+	struct eng_stats st;
+	eng_stats_get(eng, &st);
+	CHECK(st.det.tracked <= 1024 && st.det.evicted > 90000);
+	/* the blocked ones stay blocked (no second block) and are unblocked on time */
+	struct req s = { "OPTIONS", "100", "sipcli/1.0", NULL, NULL, 99 };
+	txn(T0 + 200 * SEC, "198.51.100.200", &s, 0, false);
+	CHECK(count_ev(EVT_BLOCK, -1, "198.51.100.200") == 1);
+	txn(T0 + 601 * SEC, "198.51.100.9", &(struct req){ "OPTIONS", "1", "x", NULL, NULL, 1 }, 200, false);
+	CHECK(count_ev(EVT_UNBLOCK, DET_SCANNER, NULL) == 5);
+}
+
+static void test_ipv6_and_instances(void)
+{
+	setup("[instance pbx1]\naddress = 198.51.100.1\n"
+	      "[instance pbx2]\naddress = 2001:db8::1\nsip_ports = 5070\nbad_registrations = 3/1m\n");
+	server = "2001:db8::1";
+	/* pbx2 listens on 5070 only: traffic to its port 5060 is not its concern */
+	for (unsigned i = 0; i < 4; i++)
+		guess(T0 + i * SEC, "2001:db8:bad::66", "1001", i, 403);
+	CHECK(count_ev(EVT_BLOCK, -1, "2001:db8:bad::66") == 0);
+	server_port = 5070;
+	for (unsigned i = 0; i < 3; i++)
+		guess(T0 + 10 * SEC + i * SEC, "2001:db8:bad::66", "1001", 10 + i, 403);
+	const struct rec_event *b6 = find_ev(EVT_BLOCK, "2001:db8:bad::66");
+	CHECK(b6 && b6->det == DET_BAD_REGISTRATION && b6->count == 3 && !strcmp(b6->instance, "pbx2"));
+	server_port = 5060;
+	server = "198.51.100.1";
+	for (unsigned i = 0; i < 10; i++)
+		guess(T0 + i * SEC, "198.51.100.67", "1001", i, 403);
+	const struct rec_event *b = find_ev(EVT_BLOCK, "198.51.100.67");
+	CHECK(b && !strcmp(b->instance, "pbx1") && b->count == 10);
+}
+
+int main(void)
+{
+	test_phone_and_guesser();
+	test_challenges();
+	test_nat_tolerance();
+	test_scanner_enumeration_invite();
+	test_flood_and_anomalies();
+	test_lists_and_threshold();
+	test_spoofed_flood();
+	test_ipv6_and_instances();
+	eng_free(eng);
+	cfg_free(cfg);
+	return T_DONE();
+}
