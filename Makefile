@@ -3,7 +3,7 @@
 # build-san/; `make fuzz` builds the libFuzzer harnesses; `make bench` runs the
 # benchmarks.
 CC      ?= cc
-PKGS    := libpcap
+PKGS    := libpcap sqlite3
 SAN     ?= 0
 ifeq ($(SAN),1)
 B       := build-san

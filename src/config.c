@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define MAX_OVERRIDES 64
 
@@ -95,6 +96,49 @@ static const char *parse_duration(const char *v, uint32_t *out)
 		return "duration out of range";
 	*out = (uint32_t)(x * mul);
 	return NULL;
+}
+
+static const char *parse_bool(const char *v, bool *out)
+{
+	if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") || !strcasecmp(v, "on") || !strcmp(v, "1"))
+		*out = true;
+	else if (!strcasecmp(v, "no") || !strcasecmp(v, "false") || !strcasecmp(v, "off") || !strcmp(v, "0"))
+		*out = false;
+	else
+		return "expected yes or no";
+	return NULL;
+}
+
+static const char *parse_path(const char *v, char *out, size_t n)
+{
+	if (*v != '/')
+		return "expected an absolute path";
+	if (strlen(v) >= n)
+		return "path too long";
+	snprintf(out, n, "%s", v);
+	return NULL;
+}
+
+/* A size in MiB: "64", "64M", "1G". */
+static const char *parse_size_mb(const char *v, uint32_t *out)
+{
+	char *end;
+	if (!isdigit((unsigned char)*v))
+		return "expected a size such as 64M or 1G";
+	unsigned long long x = strtoull(v, &end, 10);
+	if (*end == 'G' || *end == 'g')
+		x *= 1024, end++;
+	else if (*end == 'M' || *end == 'm')
+		end++;
+	if (*end || x > 1u << 20)
+		return "expected a size such as 64M or 1G";
+	*out = (uint32_t)x;
+	return NULL;
+}
+
+const char *cfg_parse_duration(const char *v, uint32_t *out)
+{
+	return parse_duration(v, out);
 }
 
 static const char *parse_rule(const char *v, struct cfg_rule *r)
@@ -260,10 +304,48 @@ static const char *set_general(struct loader *L, const char *k, const char *v, b
 	if (!strcmp(k, "block_time"))
 		return set_rules_key(&c->inst[0].rules, k, v, known);
 	if (!strcmp(k, "block_threshold")) return parse_u32(v, &c->block_threshold);
+	if (!strcmp(k, "database")) return parse_path(v, c->database, sizeof c->database);
+	if (!strcmp(k, "ctl_socket")) return parse_path(v, c->ctl_socket, sizeof c->ctl_socket);
+	if (!strcmp(k, "retention")) {
+		const char *m = parse_duration(v, &c->retention_s);
+		return m ? m : c->retention_s < 3600 ? "retention must be at least 1h" : NULL;
+	}
+	if (!strcmp(k, "capture_buffer")) {
+		const char *m = parse_size_mb(v, &c->capture_buffer_mb);
+		return m ? m : (c->capture_buffer_mb < 1 || c->capture_buffer_mb > 4096) ? "capture_buffer must be 1M to 4096M" : NULL;
+	}
 	if (!strcmp(k, "max_tracked")) {
 		const char *m = parse_u32(v, &c->max_tracked);
 		return m ? m : (c->max_tracked < 1024 || c->max_tracked > 100000000) ? "max_tracked must be 1024 to 100000000" : NULL;
 	}
+	*known = false;
+	return NULL;
+}
+
+static const char *set_firewall(struct loader *L, const char *k, const char *v, bool *known)
+{
+	struct config *c = L->c;
+	*known = true;
+	if (!strcmp(k, "backend")) {
+		if (strcmp(v, "nftables") && strcmp(v, "ipset") && strcmp(v, "none"))
+			return "backend must be nftables, ipset or none";
+		snprintf(c->fw_backend, sizeof c->fw_backend, "%s", v);
+		return NULL;
+	}
+	if (!strcmp(k, "table")) {
+		if (!*v || strlen(v) > 24 || strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != strlen(v))
+			return "table must be 1-24 letters, digits or '_'";
+		snprintf(c->fw_table, sizeof c->fw_table, "%s", v);
+		return NULL;
+	}
+	if (!strcmp(k, "scope")) {
+		if (strcmp(v, "all") && strcmp(v, "services"))
+			return "scope must be all or services";
+		c->fw_scope_services = !strcmp(v, "services");
+		return NULL;
+	}
+	if (!strcmp(k, "keep_blocks_on_exit"))
+		return parse_bool(v, &c->keep_blocks_on_exit);
 	*known = false;
 	return NULL;
 }
@@ -323,6 +405,8 @@ static void handler(struct loader *L, const char *section, const char *name, con
 		if (!strcmp(name, "whitelist")) msg = parse_prefix_list(tv, &L->c->whitelist);
 		else if (!strcmp(name, "blacklist")) msg = parse_prefix_list(tv, &L->c->blacklist);
 		else known = false;
+	} else if (!strcmp(section, "firewall")) {
+		msg = set_firewall(L, name, tv, &known);
 	} else if (L->inst >= 0) {
 		msg = set_instance(L, name, tv, &known);
 	}
@@ -338,7 +422,8 @@ static void on_section(struct loader *L, const char *name)
 	snprintf(L->section, sizeof L->section, "%s", name);
 	L->inst = -1;
 	L->in_known = true;
-	if (!strcmp(name, "general") || !strcmp(name, "sip") || !strcmp(name, "lists"))
+	if (!strcmp(name, "general") || !strcmp(name, "sip") || !strcmp(name, "lists") ||
+	    !strcmp(name, "firewall"))
 		return;
 	if (!strncmp(name, "instance", 8) && (name[8] == ' ' || name[8] == '\t')) {
 		const char *n = name + 9;
@@ -510,6 +595,13 @@ struct config *cfg_defaults(void)
 	strcpy(c->ifaces[0], "any");
 	c->udp = c->tcp = true;
 	c->max_tracked = 1000000;
+	c->capture_buffer_mb = 64;
+	c->retention_s = 90 * 86400;
+	strcpy(c->database, CFG_DEFAULT_DB);
+	strcpy(c->ctl_socket, CFG_DEFAULT_SOCKET);
+	strcpy(c->fw_backend, "nftables");
+	strcpy(c->fw_table, "sipwarden");
+	c->keep_blocks_on_exit = true;
 	c->n_inst = 1;
 	struct cfg_instance *in = &c->inst[0];
 	strcpy(in->name, "default");
@@ -604,5 +696,32 @@ bool cfg_prefixes_match(const struct cfg_prefixes *l, const struct ipaddr *a)
 	for (size_t i = 0; i < l->n; i++)
 		if (prefix_contains(&l->v[i], a))
 			return true;
+	return false;
+}
+
+int cfg_prefixes_add(struct cfg_prefixes *l, const struct ipprefix *p)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].plen == p->plen && ip_eq(&l->v[i].addr, &p->addr))
+			return 0;
+	if (l->n == l->cap) {
+		size_t ncap = l->cap ? l->cap * 2 : 16;
+		struct ipprefix *nv = realloc(l->v, ncap * sizeof *nv);
+		if (!nv)
+			return -1;
+		l->v = nv;
+		l->cap = ncap;
+	}
+	l->v[l->n++] = *p;
+	return 0;
+}
+
+bool cfg_prefixes_del(struct cfg_prefixes *l, const struct ipprefix *p)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].plen == p->plen && ip_eq(&l->v[i].addr, &p->addr)) {
+			l->v[i] = l->v[--l->n];
+			return true;
+		}
 	return false;
 }

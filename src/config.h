@@ -3,7 +3,7 @@
  * cfg_load() reads a whole file into a new struct config, or reports every
  * error as "file:line: message" and returns NULL, so a caller that already
  * runs with a config keeps it.  Sections: [general] [sip] [lists]
- * [instance NAME]; later sections are added as new tables in config.c. */
+ * [firewall] [instance NAME]; later sections are added as new tables in config.c. */
 #ifndef SW_CONFIG_H
 #define SW_CONFIG_H
 
@@ -18,6 +18,8 @@
 #define CFG_MAX_IFACES 16
 #define CFG_NAME_LEN 32
 #define CFG_DEFAULT_PATH "/etc/sipwarden/sipwarden.conf"
+#define CFG_DEFAULT_DB "/var/lib/sipwarden/sipwarden.db"
+#define CFG_DEFAULT_SOCKET "/run/sipwarden/ctl.sock"
 
 /* "COUNT/WINDOW": fires at COUNT events within WINDOW seconds; count 0 = off. */
 struct cfg_rule {
@@ -56,7 +58,16 @@ struct config {
 	bool udp, tcp;
 	uint32_t block_threshold;         /* 0 = never permanent */
 	uint32_t max_tracked;
+	uint32_t capture_buffer_mb;       /* kernel capture buffer, MiB */
+	uint32_t retention_s;             /* events older than this are purged */
+	char database[256];
+	char ctl_socket[108];
 	struct cfg_prefixes whitelist, blacklist;
+	/* [firewall] */
+	char fw_backend[16];              /* nftables | ipset | none */
+	char fw_table[32];
+	bool fw_scope_services;           /* scope = services (else all) */
+	bool keep_blocks_on_exit;
 	/* Instances; without [instance] sections there is one, "default", built
 	 * from [general] and [sip]. */
 	unsigned n_inst;
@@ -75,6 +86,12 @@ void cfg_port_union(const struct config *c, uint8_t map[8192]);
 /* The instance that protects addr:port, or -1. */
 int cfg_instance_for(const struct config *c, const struct ipaddr *addr, uint16_t port);
 bool cfg_prefixes_match(const struct cfg_prefixes *l, const struct ipaddr *a);
+/* Adds p unless present (0, or -1 out of memory); deletes an exact entry
+ * (true when it was there). */
+int cfg_prefixes_add(struct cfg_prefixes *l, const struct ipprefix *p);
+bool cfg_prefixes_del(struct cfg_prefixes *l, const struct ipprefix *p);
+/* Parses "90", "30s", "10m", "1h", "2d" into seconds; NULL or a message. */
+const char *cfg_parse_duration(const char *v, uint32_t *out);
 
 static inline bool cfg_port_test(const uint8_t map[8192], uint16_t port)
 {

@@ -52,10 +52,13 @@ struct packet {
 
 struct dec_callbacks {
 	/* Called for each payload.  For UDP the return value is ignored.  For TCP
-	 * it is how many bytes from the start of data the consumer used; the rest
-	 * is kept and offered again (with more bytes) when the stream grows.  A
-	 * consumer that returns 0 while the flow buffer is full makes the decoder
-	 * drop the buffer (DEC_A_TCP_OVERFLOW). */
+	 * it is how many bytes from the start of data the consumer used; if it
+	 * used some but not all, the rest is offered again at once (so taking one
+	 * message per call works), and once it returns 0 the rest is kept and
+	 * offered again (with more bytes) when the stream grows.  A consumer that
+	 * returns 0 while the flow buffer is full makes the decoder drop the
+	 * buffer (DEC_A_TCP_OVERFLOW).  When a flow closes (FIN/RST) the bytes
+	 * still unconsumed, if any, are offered with tcp_fin set. */
 	size_t (*deliver)(void *ctx, const struct packet *pkt);
 	/* Called for a decoder anomaly; src/sport are set where known. */
 	void (*anomaly)(void *ctx, uint64_t ts_us, const struct ipaddr *src,

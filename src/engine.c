@@ -43,16 +43,27 @@ static bool is_keepalive(const uint8_t *p, size_t n)
 	return n >= 20 && p[0] < 2 && p[4] == 0x21 && p[5] == 0x12 && p[6] == 0xa4 && p[7] == 0x42;
 }
 
-/* One SIP message between a client and the protected server. */
+/* Where a payload may belong: the instance protecting its destination and
+ * the one protecting its source (-1 when none).  When both ports are SIP
+ * ports (5060 to 5060), the message type decides the direction. */
+struct flow_side {
+	int inst_dst, inst_src;
+};
+
+/* One SIP message: requests to a protected server are charged to their
+ * sender; responses from it are matched to requests.  Requests from the
+ * server (qualify pings, NOTIFY) and the phones' responses to them are not
+ * attacks. */
 static void on_message(struct engine *e, const struct packet *p, const uint8_t *buf, size_t len,
-                       bool stream, bool to_server, const struct akey *client)
+                       bool stream, const struct flow_side *fs)
 {
 	struct sip_msg *m = &e->msg;
+	struct akey client = { p->src, (uint32_t)fs->inst_dst };
 	int rc = sip_parse((const char *)buf, len, stream, m);
 	if (rc < 0) {
 		e->st.not_sip++;
-		if (to_server)
-			det_anomaly(e->det, client, m->anomalies, NULL, p->ts_us);
+		if (fs->inst_dst >= 0)
+			det_anomaly(e->det, &client, m->anomalies, NULL, p->ts_us);
 		return;
 	}
 	e->st.sip_messages++;
@@ -62,23 +73,22 @@ static void on_message(struct engine *e, const struct packet *p, const uint8_t *
 			if (m->anomalies & (1u << i))
 				e->st.anomaly_reasons[i]++;
 	}
-	if (!to_server) {
-		if (!m->is_request) {
-			e->st.responses++;
+	if (!m->is_request) {
+		e->st.responses++;
+		if (fs->inst_src >= 0)
 			det_response(e->det, m, p->ts_us);
-		}
-		return; /* requests from the server (qualify pings, NOTIFY) are not attacks */
+		return;
 	}
+	e->st.requests++;
+	if (fs->inst_dst < 0)
+		return;
 	if (m->anomalies)
-		det_anomaly(e->det, client, m->anomalies, NULL, p->ts_us);
-	if (m->is_request) {
-		e->st.requests++;
-		det_request(e->det, client, m, p->ts_us);
-	}
+		det_anomaly(e->det, &client, m->anomalies, NULL, p->ts_us);
+	det_request(e->det, &client, m, p->ts_us);
 }
 
 /* TCP: frame messages by Content-Length; returns the bytes consumed. */
-static size_t on_stream(struct engine *e, const struct packet *p, bool to_server, const struct akey *client)
+static size_t on_stream(struct engine *e, const struct packet *p, const struct flow_side *fs)
 {
 	size_t used = 0;
 	while (used < p->len) {
@@ -94,10 +104,10 @@ static size_t on_stream(struct engine *e, const struct packet *p, bool to_server
 			break;
 		if (n < 0) {
 			e->st.tcp_unframed++;
-			on_message(e, p, (const uint8_t *)b, left, true, to_server, client);
+			on_message(e, p, (const uint8_t *)b, left, true, fs);
 			return p->len; /* cannot find message boundaries: skip what we have */
 		}
-		on_message(e, p, (const uint8_t *)b, (size_t)n, true, to_server, client);
+		on_message(e, p, (const uint8_t *)b, (size_t)n, true, fs);
 		used += (size_t)n;
 	}
 	return used;
@@ -106,23 +116,20 @@ static size_t on_stream(struct engine *e, const struct packet *p, bool to_server
 static size_t on_packet(void *ctx, const struct packet *p)
 {
 	struct engine *e = ctx;
-	bool to_server = true;
-	int inst = cfg_instance_for(e->cfg, &p->dst, p->dport);
-	if (inst < 0) {
-		inst = cfg_instance_for(e->cfg, &p->src, p->sport);
-		to_server = false;
-		if (inst < 0)
-			return p->len;
-	}
-	struct akey client = { to_server ? p->src : p->dst, (uint32_t)inst };
+	struct flow_side fs = {
+		cfg_instance_for(e->cfg, &p->dst, p->dport),
+		cfg_instance_for(e->cfg, &p->src, p->sport),
+	};
+	if (fs.inst_dst < 0 && fs.inst_src < 0)
+		return p->len;
 	e->st.payloads++;
 	if (p->proto == 6)
-		return on_stream(e, p, to_server, &client);
+		return on_stream(e, p, &fs);
 	if (is_keepalive(p->data, p->len)) {
 		e->st.keepalives++;
 		return p->len;
 	}
-	on_message(e, p, p->data, p->len, false, to_server, &client);
+	on_message(e, p, p->data, p->len, false, &fs);
 	return p->len;
 }
 
@@ -169,7 +176,7 @@ void eng_free(struct engine *e)
 void eng_start(struct engine *e, uint64_t now_us)
 {
 	e->now_us = e->last_expire_us = now_us;
-	vrd_start(e->vrd, now_us);
+	vrd_sync_lists(e->vrd, now_us);
 }
 
 void eng_tick(struct engine *e, uint64_t now_us)
@@ -196,4 +203,23 @@ void eng_stats_get(const struct engine *e, struct eng_stats *out)
 	dec_stats_get(e->dec, &out->dec);
 	det_stats_get(e->det, &out->det);
 	vrd_stats_get(e->vrd, &out->vrd);
+}
+
+struct verdict *eng_verdict(struct engine *e)
+{
+	return e->vrd;
+}
+
+uint64_t eng_now(const struct engine *e)
+{
+	return e->now_us;
+}
+
+void eng_set_config(struct engine *e, const struct config *cfg)
+{
+	e->cfg = cfg;
+	cfg_port_union(cfg, e->ports); /* the decoder reads the map live */
+	det_set_config(e->det, cfg);
+	vrd_set_config(e->vrd, cfg);
+	vrd_sync_lists(e->vrd, e->now_us);
 }

@@ -27,7 +27,7 @@ struct engine;
 struct engine *eng_new(const struct config *cfg, vrd_event_fn fn, void *ctx);
 void eng_free(struct engine *e);
 
-/* Emits the start-up events (blacklist blocks) at time now_us. */
+/* Sets the clock and emits the start-up events (blacklist blocks). */
 void eng_start(struct engine *e, uint64_t now_us);
 /* One captured frame of link type `link` (DEC_LINK_*). Drives the clock. */
 void eng_frame(struct engine *e, int link, const uint8_t *frame, size_t caplen, uint64_t ts_us);
@@ -35,5 +35,13 @@ void eng_frame(struct engine *e, int link, const uint8_t *frame, size_t caplen, 
 void eng_tick(struct engine *e, uint64_t now_us);
 
 void eng_stats_get(const struct engine *e, struct eng_stats *out);
+
+/* Switches to a new config (same max_tracked; cfg must outlive the engine)
+ * and applies its lists at once. */
+void eng_set_config(struct engine *e, const struct config *cfg);
+/* The verdict stage, for manual blocks and restores by the daemon. */
+struct verdict *eng_verdict(struct engine *e);
+/* The engine's clock: the newest packet or tick time seen. */
+uint64_t eng_now(const struct engine *e);
 
 #endif

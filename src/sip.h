@@ -42,6 +42,7 @@ enum sip_anomaly {
 	SIP_A_BAD_HEADER,         /* a header line without a name or colon */
 	SIP_A_BAD_VIA,            /* Via without protocol or sent-by */
 	SIP_A_TRUNCATED,          /* datagram ends inside the header part */
+	SIP_A_DUPLICATE_HEADER,   /* a second From, To, Call-ID, CSeq, Max-Forwards or Content-Length */
 	SIP_A__COUNT
 };
 

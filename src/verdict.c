@@ -6,9 +6,12 @@
 #include <string.h>
 
 #define ALERT_EVERY_S 60 /* one alert per address and detector per minute */
+#define PREFIX_KEY 256
 
 struct vblock {
-	struct akey key;         /* inst is always 0: a block covers the address */
+	struct akey key;         /* a block covers the address: inst is 0 for a
+	                          * host, PREFIX_KEY + plen for a prefix */
+	uint8_t plen;
 	uint64_t end_us;         /* active dynamic block ends here */
 	uint32_t nblocks;        /* dynamic blocks so far */
 	uint32_t last_alert_s[DET__COUNT];
@@ -138,20 +141,6 @@ static struct ipprefix host_prefix(const struct ipaddr *a)
 	return (struct ipprefix){ *a, 128 };
 }
 
-void vrd_start(struct verdict *v, uint64_t now_us)
-{
-	for (size_t i = 0; i < v->cfg->blacklist.n; i++) {
-		struct observation o = {
-			.kind = OBS_FIRE, .det = DET_BLACKLIST, .ts_us = now_us,
-			.reason = "address is on the blacklist",
-		};
-		emit(v, EVT_BLOCK, &o, &v->cfg->blacklist.v[i], 0);
-		v->st.blocks++;
-		v->st.permanent++;
-		v->st.by_det[DET_BLACKLIST]++;
-	}
-}
-
 static void alert(struct verdict *v, const struct observation *o)
 {
 	struct akey k = { o->key.ip, 0 };
@@ -167,36 +156,62 @@ static void alert(struct verdict *v, const struct observation *o)
 	emit(v, EVT_ALERT, o, &ip, -1);
 }
 
-static void block(struct verdict *v, const struct observation *o)
+static struct akey block_key(const struct ipprefix *ip)
 {
-	struct akey k = { o->key.ip, 0 };
-	bool created;
-	struct vblock *b = atab_get(v->tab, &k, &created);
-	if (!b) {
-		v->st.table_full++; /* every tracked address is blocked */
-		return;
-	}
-	if (b->active)
-		return; /* while blocked, an address is not blocked again */
-	const struct cfg_rules *r = &v->cfg->inst[o->key.inst < v->cfg->n_inst ? o->key.inst : 0].rules;
-	uint32_t thr = v->cfg->block_threshold;
-	b->permanent = thr && b->nblocks >= thr;
+	return (struct akey){ ip->addr, ip->plen == 128 ? 0 : PREFIX_KEY + ip->plen };
+}
+
+static struct ipprefix block_prefix(const struct vblock *b)
+{
+	return (struct ipprefix){ b->key.ip, b->plen };
+}
+
+/* Makes b an active block of duration_s (0 = permanent) and emits the event. */
+static void activate(struct verdict *v, struct vblock *b, const struct observation *o, uint32_t duration_s)
+{
+	b->permanent = duration_s == 0;
 	b->active = true;
 	b->det = (uint8_t)o->det;
 	b->inst = (uint8_t)o->key.inst;
-	b->nblocks++;
-	struct ipprefix ip = host_prefix(&o->key.ip);
 	v->st.blocks++;
 	v->st.by_det[o->det]++;
 	v->st.active++;
+	struct ipprefix ip = block_prefix(b);
 	if (b->permanent) {
 		v->st.permanent++;
 		emit(v, EVT_BLOCK, o, &ip, 0);
 		return;
 	}
-	b->end_us = o->ts_us + (uint64_t)r->block_time_s * 1000000;
+	b->end_us = o->ts_us + (uint64_t)duration_s * 1000000;
 	heap_push(v, b->end_us, b);
-	emit(v, EVT_BLOCK, o, &ip, r->block_time_s);
+	emit(v, EVT_BLOCK, o, &ip, duration_s);
+}
+
+/* The block record for ip, created when missing; NULL when the table is full. */
+static struct vblock *record(struct verdict *v, const struct ipprefix *ip)
+{
+	struct akey k = block_key(ip);
+	bool created;
+	struct vblock *b = atab_get(v->tab, &k, &created);
+	if (!b)
+		v->st.table_full++; /* every tracked address is blocked */
+	else
+		b->plen = ip->plen;
+	return b;
+}
+
+static void block(struct verdict *v, const struct observation *o)
+{
+	struct ipprefix ip = host_prefix(&o->key.ip);
+	struct vblock *b = record(v, &ip);
+	if (!b || b->active)
+		return; /* while blocked, an address is not blocked again */
+	const struct cfg_rules *r = &v->cfg->inst[o->key.inst < v->cfg->n_inst ? o->key.inst : 0].rules;
+	uint32_t thr = v->cfg->block_threshold;
+	bool permanent = thr && b->nblocks >= thr;
+	if (!permanent)
+		b->nblocks++;
+	activate(v, b, o, permanent ? 0 : r->block_time_s);
 }
 
 void vrd_observe(struct verdict *v, const struct observation *o)
@@ -215,6 +230,19 @@ void vrd_observe(struct verdict *v, const struct observation *o)
 		block(v, o);
 }
 
+static void deactivate(struct verdict *v, struct vblock *b, const char *reason, uint64_t ts_us)
+{
+	b->active = false;
+	v->st.unblocks++;
+	v->st.active--;
+	struct observation o = {
+		.det = (enum detector)b->det, .key = { b->key.ip, b->inst }, .ts_us = ts_us,
+		.reason = reason,
+	};
+	struct ipprefix ip = block_prefix(b);
+	emit(v, EVT_UNBLOCK, &o, &ip, -1);
+}
+
 void vrd_tick(struct verdict *v, uint64_t now_us)
 {
 	while (v->heap_n && v->heap[0].end_us <= now_us) {
@@ -224,16 +252,132 @@ void vrd_tick(struct verdict *v, uint64_t now_us)
 		struct vblock *b = top.b;
 		if (!b->active || b->permanent || b->end_us != top.end_us)
 			continue; /* stale: unblocked or re-blocked since */
-		b->active = false;
-		v->st.unblocks++;
-		v->st.active--;
-		struct observation o = {
-			.det = (enum detector)b->det, .key = { b->key.ip, b->inst }, .ts_us = top.end_us,
-			.reason = "block time over",
-		};
-		struct ipprefix ip = host_prefix(&b->key.ip);
-		emit(v, EVT_UNBLOCK, &o, &ip, -1);
+		deactivate(v, b, "block time over", top.end_us);
 	}
+}
+
+void vrd_restore(struct verdict *v, const struct ipprefix *ip, enum detector det, uint32_t inst, uint64_t end_us)
+{
+	struct vblock *b = record(v, ip);
+	if (!b || b->active)
+		return;
+	b->active = true;
+	b->permanent = end_us == 0;
+	b->det = (uint8_t)det;
+	b->inst = (uint8_t)inst;
+	b->end_us = end_us;
+	v->st.active++;
+	if (!b->permanent)
+		heap_push(v, end_us, b);
+}
+
+void vrd_set_history(struct verdict *v, const struct ipprefix *ip, uint32_t n)
+{
+	struct vblock *b = record(v, ip);
+	if (b)
+		b->nblocks = n;
+}
+
+int vrd_block_manual(struct verdict *v, const struct ipprefix *ip, uint32_t duration_s,
+                     const char *reason, uint64_t now_us)
+{
+	struct vblock *b = record(v, ip);
+	if (!b)
+		return -1;
+	if (b->active)
+		return 1;
+	struct observation o = { .kind = OBS_FIRE, .det = DET_MANUAL, .ts_us = now_us, .reason = reason };
+	activate(v, b, &o, duration_s);
+	return 0;
+}
+
+struct unblock_walk {
+	struct verdict *v;
+	const struct ipprefix *within;
+	const struct cfg_prefixes *list; /* or: inside any of these */
+	bool blacklist_only;             /* only blacklist blocks not in list */
+	const char *reason;
+	uint64_t now_us;
+	unsigned n;
+};
+
+static void unblock_one(void *rec, void *ctx)
+{
+	struct vblock *b = rec;
+	struct unblock_walk *w = ctx;
+	if (!b->active)
+		return;
+	struct ipprefix ip = block_prefix(b);
+	bool hit;
+	if (w->blacklist_only) {
+		hit = b->det == DET_BLACKLIST;
+		for (size_t i = 0; hit && i < w->list->n; i++)
+			hit = !(w->list->v[i].plen == ip.plen && ip_eq(&w->list->v[i].addr, &ip.addr));
+	} else if (w->within) {
+		hit = w->within->plen <= ip.plen && prefix_contains(w->within, &ip.addr);
+	} else {
+		hit = false;
+		for (size_t i = 0; !hit && i < w->list->n; i++)
+			hit = w->list->v[i].plen <= ip.plen && prefix_contains(&w->list->v[i], &ip.addr);
+	}
+	if (hit) {
+		deactivate(w->v, b, w->reason, w->now_us);
+		w->n++;
+	}
+}
+
+unsigned vrd_unblock(struct verdict *v, const struct ipprefix *ip, const char *reason, uint64_t now_us)
+{
+	struct unblock_walk w = { .v = v, .within = ip, .reason = reason, .now_us = now_us };
+	if (ip->plen == 128) { /* the common case: no walk */
+		struct akey k = block_key(ip);
+		struct vblock *b = atab_find(v->tab, &k);
+		if (b && b->active) {
+			deactivate(v, b, reason, now_us);
+			return 1;
+		}
+		return 0;
+	}
+	atab_foreach(v->tab, unblock_one, &w);
+	return w.n;
+}
+
+void vrd_sync_lists(struct verdict *v, uint64_t now_us)
+{
+	struct unblock_walk w = { .v = v, .list = &v->cfg->whitelist, .reason = "address is whitelisted", .now_us = now_us };
+	atab_foreach(v->tab, unblock_one, &w);
+	w = (struct unblock_walk){ .v = v, .list = &v->cfg->blacklist, .blacklist_only = true,
+	                           .reason = "removed from the blacklist", .now_us = now_us };
+	atab_foreach(v->tab, unblock_one, &w);
+	for (size_t i = 0; i < v->cfg->blacklist.n; i++) {
+		struct vblock *b = record(v, &v->cfg->blacklist.v[i]);
+		if (!b || b->active)
+			continue;
+		struct observation o = { .kind = OBS_FIRE, .det = DET_BLACKLIST, .ts_us = now_us,
+		                         .reason = "address is on the blacklist" };
+		activate(v, b, &o, 0);
+	}
+}
+
+struct active_walk {
+	void (*fn)(void *ctx, const struct vrd_active *a);
+	void *ctx;
+};
+
+static void active_one(void *rec, void *ctx)
+{
+	struct vblock *b = rec;
+	struct active_walk *w = ctx;
+	if (!b->active)
+		return;
+	struct vrd_active a = { block_prefix(b), (enum detector)b->det, b->inst, b->permanent ? 0 : b->end_us };
+	w->fn(w->ctx, &a);
+}
+
+void vrd_foreach_active(struct verdict *v, void (*fn)(void *ctx, const struct vrd_active *a), void *ctx)
+{
+	struct active_walk w = { fn, ctx };
+	atab_foreach(v->tab, active_one, &w);
 }
 
 void vrd_stats_get(const struct verdict *v, struct vrd_stats *out)

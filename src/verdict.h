@@ -26,8 +26,31 @@ struct verdict *vrd_new(const struct config *cfg, vrd_event_fn fn, void *ctx);
 void vrd_free(struct verdict *v);
 void vrd_set_config(struct verdict *v, const struct config *cfg);
 
-/* Emits the blacklist blocks; call once when the engine starts. */
-void vrd_start(struct verdict *v, uint64_t now_us);
+/* Brings the blocks in line with the lists: blocks every blacklist entry
+ * not blocked yet (permanently), unblocks blacklist blocks no longer listed
+ * and every block inside a whitelisted prefix.  Call at start (after any
+ * vrd_restore) and whenever the lists change. */
+void vrd_sync_lists(struct verdict *v, uint64_t now_us);
+/* Restores an active block kept from an earlier run, without an event;
+ * end_us 0 means permanent. */
+void vrd_restore(struct verdict *v, const struct ipprefix *ip, enum detector det, uint32_t inst, uint64_t end_us);
+/* Restores how many dynamic blocks an address has had (block_threshold). */
+void vrd_set_history(struct verdict *v, const struct ipprefix *ip, uint32_t n);
+/* Blocks an address or prefix by hand for duration_s (0 = permanent).
+ * Returns 0, 1 when it is already blocked, -1 when the table is full. */
+int vrd_block_manual(struct verdict *v, const struct ipprefix *ip, uint32_t duration_s,
+                     const char *reason, uint64_t now_us);
+/* Unblocks ip, or every block inside it when it is a prefix; returns how many. */
+unsigned vrd_unblock(struct verdict *v, const struct ipprefix *ip, const char *reason, uint64_t now_us);
+
+struct vrd_active {
+	struct ipprefix ip;
+	enum detector det;
+	uint32_t inst;
+	uint64_t end_us;   /* 0 = permanent */
+};
+/* Calls fn for every active block. */
+void vrd_foreach_active(struct verdict *v, void (*fn)(void *ctx, const struct vrd_active *a), void *ctx);
 /* Handles one detector observation. */
 void vrd_observe(struct verdict *v, const struct observation *o);
 /* Unblocks every block that ended at or before now_us.  O(1) when none did. */

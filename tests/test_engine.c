@@ -66,6 +66,7 @@ static const struct rec_event *find_ev(enum evt_type type, const char *ip)
 static struct engine *eng;
 static const char *server = "198.51.100.1";
 static unsigned server_port = 5060;
+static unsigned client_port = 5062;
 
 static void put16(uint8_t *p, unsigned v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
 
@@ -142,7 +143,7 @@ static void txn(uint64_t ts, const char *ip, const struct req *r, int status, bo
 	         r->display ? r->display : "", r->display ? " " : "", r->user, r->seq,
 	         r->user, r->seq, r->user, ip, r->seq, r->method, r->user, via_host,
 	         auth, r->ua ? "User-Agent: " : "", r->ua ? r->ua : "", r->ua ? "\r\n" : "");
-	send_udp(ts, ip, 5062, server, server_port, last_req);
+	send_udp(ts, ip, client_port, server, server_port, last_req);
 	if (!status)
 		return;
 	char resp[4096];
@@ -160,7 +161,7 @@ static void txn(uint64_t ts, const char *ip, const struct req *r, int status, bo
 	         r->seq, r->method,
 	         status == 401 ? (stale ? "WWW-Authenticate: Digest realm=\"sipwarden.test\", nonce=\"n2\", stale=true\r\n"
 	                                : "WWW-Authenticate: Digest realm=\"sipwarden.test\", nonce=\"n1\"\r\n") : "");
-	send_udp(ts + 1000, server, server_port, ip, 5062, resp);
+	send_udp(ts + 1000, server, server_port, ip, client_port, resp);
 }
 
 /* A phone: challenge (401), then authenticated REGISTER (200). */
@@ -228,6 +229,12 @@ static void test_phone_and_guesser(void)
 	CHECK(b && b->ts_us == T0 + 109 * SEC + 1000); /* the 10th failure's response */
 	CHECK(b && strstr(b->users, "1001,"));
 	CHECK(nevs == 1);
+	/* a guesser sending from port 5060 to 5060: responses still go to it */
+	client_port = 5060;
+	for (unsigned i = 0; i < 10; i++)
+		guess(T0 + 200 * SEC + i * SEC, "2001:db8:bad::5060", "1001", 50 + i, 403);
+	client_port = 5062;
+	CHECK(count_ev(EVT_BLOCK, DET_BAD_REGISTRATION, "2001:db8:bad::5060") == 1);
 }
 
 static void test_challenges(void)
