@@ -37,8 +37,17 @@ struct suspect {
 	struct evidence ev;
 };
 
+/* Which lowercased 4-byte prefixes of blocked agents exist, hashed into a
+ * bitmap, per instance: a User-Agent with none of them at any position
+ * cannot match (one pass; no per-agent search for ordinary phones). */
+struct agent_filter {
+	uint8_t gram[65536 / 8];
+	bool has_short;           /* an agent under 4 characters: always search */
+};
+
 struct detect {
 	const struct config *cfg;
+	struct agent_filter *filters; /* one per instance */
 	det_observe_fn fn;
 	void *ctx;
 	struct atab *addrs, *suspects;
@@ -47,6 +56,8 @@ struct detect {
 	char reason[128];
 	struct evidence scratch;
 };
+
+static void build_filters(struct detect *d);
 
 static uint32_t win_add(struct win *w, uint32_t window_s, uint64_t ts_us)
 {
@@ -89,10 +100,12 @@ struct detect *det_new(const struct config *cfg, det_observe_fn fn, void *ctx)
 	d->addrs = atab_new(cfg->max_tracked, sizeof(struct dstate), NULL);
 	d->suspects = atab_new(nsusp, sizeof(struct suspect), NULL);
 	d->txns = txn_new(TXN_CAP, TXN_TTL_MS);
-	if (!d->addrs || !d->suspects || !d->txns) {
+	d->filters = malloc(CFG_MAX_INSTANCES * sizeof *d->filters);
+	if (!d->addrs || !d->suspects || !d->txns || !d->filters) {
 		det_free(d);
 		return NULL;
 	}
+	build_filters(d);
 	return d;
 }
 
@@ -103,12 +116,57 @@ void det_free(struct detect *d)
 	atab_free(d->addrs);
 	atab_free(d->suspects);
 	txn_free(d->txns);
+	free(d->filters);
 	free(d);
+}
+
+static inline unsigned char lc(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
+}
+
+/* 16-bit hash of 4 bytes, lowercased. */
+static inline unsigned gram_hash(const char *p)
+{
+	uint32_t w = (uint32_t)lc((unsigned char)p[0]) | (uint32_t)lc((unsigned char)p[1]) << 8 |
+	             (uint32_t)lc((unsigned char)p[2]) << 16 | (uint32_t)lc((unsigned char)p[3]) << 24;
+	return (w * 2654435761u) >> 16;
+}
+
+static void build_filters(struct detect *d)
+{
+	memset(d->filters, 0, CFG_MAX_INSTANCES * sizeof *d->filters);
+	for (unsigned i = 0; i < d->cfg->n_inst; i++) {
+		const struct cfg_rules *r = &d->cfg->inst[i].rules;
+		struct agent_filter *f = &d->filters[i];
+		for (unsigned k = 0; k < r->n_agents; k++) {
+			const char *a = r->agents[k];
+			if (strlen(a) < 4) {
+				f->has_short = true;
+				continue;
+			}
+			unsigned g = gram_hash(a);
+			f->gram[g >> 3] |= (uint8_t)(1u << (g & 7));
+		}
+	}
 }
 
 void det_set_config(struct detect *d, const struct config *cfg)
 {
 	d->cfg = cfg;
+	build_filters(d);
+}
+
+static bool may_match(const struct agent_filter *f, struct slice s)
+{
+	if (f->has_short)
+		return s.len > 0;
+	for (size_t i = 0; i + 4 <= s.len; i++) {
+		unsigned g = gram_hash(s.p + i);
+		if (f->gram[g >> 3] & (1u << (g & 7)))
+			return true;
+	}
+	return false;
 }
 
 static const struct cfg_rules *rules_of(const struct detect *d, const struct akey *k)
@@ -136,9 +194,11 @@ static struct dstate *state_of(struct detect *d, const struct akey *k)
 }
 
 /* The User-Agent (or From display name) entry of the blocked list it matches. */
-static const char *blocked_agent(const struct cfg_rules *r, const struct sip_msg *m)
+static const char *blocked_agent(const struct detect *d, const struct akey *k, const struct sip_msg *m)
 {
-	if (!m->user_agent.len && !m->from.display.len)
+	const struct cfg_rules *r = rules_of(d, k);
+	const struct agent_filter *f = &d->filters[k->inst < d->cfg->n_inst ? k->inst : 0];
+	if (!may_match(f, m->user_agent) && !may_match(f, m->from.display))
 		return NULL;
 	for (unsigned i = 0; i < r->n_agents; i++)
 		if (slice_icontains(m->user_agent, r->agents[i]) ||
@@ -165,7 +225,7 @@ void det_request(struct detect *d, const struct akey *client, const struct sip_m
 	d->st.requests++;
 	if (m->method != SIP_M_ACK)
 		txn_put(d->txns, m, client, ts_us);
-	const char *agent = blocked_agent(r, m);
+	const char *agent = blocked_agent(d, client, m);
 	if (agent) {
 		memset(&d->scratch, 0, sizeof d->scratch);
 		evidence_from_msg(&d->scratch, m);
@@ -271,7 +331,7 @@ static void failed(struct detect *d, const struct txn *t, const struct sip_msg *
 		return;
 	struct evidence *ev = &s->ev;
 	if (!ev->user_agent[0] && t->ua[0])
-		snprintf(ev->user_agent, sizeof ev->user_agent, "%s", t->ua);
+		slice_copy(ev->user_agent, sizeof ev->user_agent, (struct slice){ t->ua, strlen(t->ua) });
 	evd_add_user(ev, (struct slice){ t->user, strlen(t->user) });
 	evd_add_code(ev, m->status);
 	if (t->method < 32)

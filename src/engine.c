@@ -136,7 +136,8 @@ static size_t on_packet(void *ctx, const struct packet *p)
 static void on_dec_anomaly(void *ctx, uint64_t ts_us, const struct ipaddr *src, enum dec_anomaly what)
 {
 	struct engine *e = ctx;
-	if (!src)
+	/* a frame cut short by the capture's snaplen is our problem, not the sender's */
+	if (!src || what == DEC_A_TRUNCATED)
 		return;
 	struct akey k = { *src, 0 };
 	det_anomaly(e->det, &k, 0, dec_anomaly_name(what), ts_us);

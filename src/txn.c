@@ -38,6 +38,16 @@ void txn_free(struct txtab *t)
 	}
 }
 
+/* Bounded copy without sanitising: done when the text is used, which is
+ * rare (a failure), not for every request. */
+static void raw_copy(char *dst, size_t n, struct slice s)
+{
+	size_t k = s.len < n - 1 ? s.len : n - 1;
+	if (k)
+		memcpy(dst, s.p, k);
+	dst[k] = '\0';
+}
+
 /* The transaction key: Call-ID, CSeq number and method, top Via branch. */
 static uint64_t txn_hash(const struct sip_msg *m)
 {
@@ -68,8 +78,8 @@ void txn_put(struct txtab *t, const struct sip_msg *m, const struct akey *client
 	struct slice user = m->has_auth && m->auth_username.len ? m->auth_username
 	                  : m->method == SIP_M_REGISTER || !m->ruri_user.len ? m->to.user
 	                  : m->ruri_user;
-	slice_copy(slot->user, sizeof slot->user, user);
-	slice_copy(slot->ua, sizeof slot->ua, m->user_agent);
+	raw_copy(slot->user, sizeof slot->user, user);
+	raw_copy(slot->ua, sizeof slot->ua, m->user_agent);
 }
 
 const struct txn *txn_match(struct txtab *t, const struct sip_msg *m, uint64_t ts_us)

@@ -17,8 +17,8 @@ struct txn {
 	struct akey client;      /* who sent the request */
 	uint8_t method;          /* enum sip_method */
 	bool has_auth;           /* the request carried credentials */
-	char user[TXN_USER_LEN]; /* username tried (credentials, else To/R-URI user) */
-	char ua[TXN_UA_LEN];     /* User-Agent of the request */
+	char user[TXN_USER_LEN]; /* username tried (credentials, else To/R-URI user), raw bytes */
+	char ua[TXN_UA_LEN];     /* User-Agent of the request, raw bytes: sanitise before use */
 };
 
 struct txtab;
