@@ -3,7 +3,7 @@
 #   scripts/deps.sh          build and run
 #   scripts/deps.sh --test   also the test suite's real peers and tools
 set -euo pipefail
-pkgs=(build-essential pkg-config libpcap-dev libsqlite3-dev)
+pkgs=(build-essential pkg-config libpcap-dev libsqlite3-dev libnftables-dev libnetfilter-conntrack-dev nftables ipset iptables conntrack)
 if [ "${1:-}" = "--test" ]; then
 	pkgs+=(clang libclang-rt-14-dev tcpdump iproute2 kamailio sipvicious sipsak sip-tester python3 time procps)
 fi

@@ -1,7 +1,10 @@
 /* sipwarden: command line entry point. */
 #include "capture.h"
 #include "config.h"
+#include "ctl.h"
+#include "daemon.h"
 #include "engine.h"
+#include "version.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -11,9 +14,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef SW_VERSION
-#define SW_VERSION "0.1.0"
-#endif
 
 static const char usage[] =
 	"usage: sipwarden COMMAND [OPTIONS]\n"
@@ -24,6 +24,11 @@ static const char usage[] =
 	"  replay [-c FILE] PCAP...   run the engine over pcap/pcapng files, packet time as\n"
 	"                             the clock; events as JSON lines on stdout, a summary\n"
 	"                             on stderr\n"
+	"  run [-c FILE]              run the daemon in the foreground: live capture,\n"
+	"                             firewall blocking, control socket (root)\n"
+	"  ctl [-s SOCK] COMMAND...   control a running daemon: status, list, block,\n"
+	"                             unblock, whitelist, blacklist, events, reload\n"
+	"                             (--json for machine-readable output)\n"
 	"  check-config [-c FILE]     validate a configuration file\n"
 	"\n"
 	"options:\n"
@@ -199,11 +204,23 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
-		printf("sipwarden %s\n", SW_VERSION);
+		printf("sipwarden %s\n", SW_VERSION_STR);
 		return 0;
 	}
 	if (!strcmp(cmd, "replay"))
 		return cmd_replay(argc - 1, argv + 1);
+	if (!strcmp(cmd, "run")) {
+		const char *cfg_path = NULL;
+		if (parse_opts(argc - 1, argv + 1, &cfg_path) < 0 || optind != argc - 1) {
+			fputs(usage, stderr);
+			return 2;
+		}
+		if (!cfg_path && access(CFG_DEFAULT_PATH, F_OK) == 0)
+			cfg_path = CFG_DEFAULT_PATH;
+		return daemon_main(cfg_path);
+	}
+	if (!strcmp(cmd, "ctl"))
+		return ctl_client(argc - 1, argv + 1);
 	if (!strcmp(cmd, "check-config"))
 		return cmd_check_config(argc - 1, argv + 1);
 	fprintf(stderr, "sipwarden: unknown command '%s' (try sipwarden --help)\n", cmd);

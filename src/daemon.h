@@ -1,0 +1,46 @@
+/* daemon: `sipwarden run`: live capture into the engine, with the firewall
+ * and the store fed by worker threads, the control socket, signals and a
+ * one-second tick.  The engine runs on the main thread only. */
+#ifndef SW_DAEMON_H
+#define SW_DAEMON_H
+
+#include <pthread.h>
+#include <stdio.h>
+
+#include "capture.h"
+#include "config.h"
+#include "engine.h"
+#include "fw.h"
+#include "store.h"
+#include "worker.h"
+
+struct daemon {
+	const char *cfg_path;       /* NULL: built-in defaults */
+	struct config *cfg;
+	struct engine *eng;
+	struct store *rstore;       /* main thread: reads, list changes */
+	struct store *wstore;       /* the store worker's connection */
+	struct fw *fw;              /* used by the firewall worker only */
+	struct worker *fw_w, *store_w;
+	struct cap_live *cap;
+	int ctl_fd, sig_fd, timer_fd;
+	uint64_t started_us, last_purge_us;
+	uint64_t kernel_recv, kernel_drop;
+	_Atomic uint64_t fw_ops, fw_errors, store_errors;
+	pthread_mutex_t fw_mu;      /* guards fw_last_error */
+	char fw_last_error[1024];   /* written by the firewall worker */
+	bool running;
+};
+
+/* Runs the daemon until SIGTERM/SIGINT; returns the exit status. */
+int daemon_main(const char *cfg_path);
+
+/* Re-reads the config file; on errors (written to errs) keeps the running
+ * config and returns -1. */
+int daemon_reload(struct daemon *d, FILE *errs);
+/* Copies the firewall worker's last error message into buf. */
+void daemon_fw_error(struct daemon *d, char *buf, size_t n);
+/* Wall clock in microseconds. */
+uint64_t daemon_now(void);
+
+#endif
