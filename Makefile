@@ -26,7 +26,8 @@ TESTS   := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 FUZZERS := $(patsubst fuzz/%.c,build-fuzz/%,$(wildcard fuzz/fuzz_*.c))
 BENCHES := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 
-.PHONY: all test unit fuzz bench clean
+PREFIX  ?= /usr/local
+.PHONY: all test unit fuzz bench clean install
 all: $(B)/sipwarden $(TESTS) $(BENCHES)
 
 $(B)/obj/%.o: src/%.c $(wildcard src/*.h) | $(B)/obj
@@ -54,6 +55,15 @@ test:
 
 bench: all
 	./bench/run.sh
+
+# Installs the binary, the systemd unit and, when none exists yet, the
+# example configuration as /etc/sipwarden/sipwarden.conf.
+install: $(B)/sipwarden
+	install -D -m 0755 $(B)/sipwarden $(DESTDIR)$(PREFIX)/sbin/sipwarden
+	install -D -m 0644 packaging/sipwarden.service $(DESTDIR)/etc/systemd/system/sipwarden.service
+	sed -i 's|/usr/local/sbin|$(PREFIX)/sbin|g' $(DESTDIR)/etc/systemd/system/sipwarden.service
+	[ -e $(DESTDIR)/etc/sipwarden/sipwarden.conf ] || \
+		install -D -m 0640 examples/sipwarden.conf $(DESTDIR)/etc/sipwarden/sipwarden.conf
 
 clean:
 	rm -rf build build-san build-fuzz

@@ -295,16 +295,18 @@ static int open_ctl_socket(const char *path)
 	return fd;
 }
 
+static void daemon_sigset(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+}
+
 static int setup_signals_and_timer(struct daemon *d)
 {
 	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
-		return -1;
-	signal(SIGPIPE, SIG_IGN);
+	daemon_sigset(&set);
 	d->sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	d->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	struct itimerspec its = { { 0, 100000000 }, { 0, 100000000 } }; /* 100 ms */
@@ -531,6 +533,12 @@ int daemon_main(const char *cfg_path)
 	d.cfg_path = cfg_path;
 	d.ctl_fd = d.sig_fd = d.timer_fd = -1;
 	pthread_mutex_init(&d.fw_mu, NULL);
+	/* blocked before any thread starts, so every thread inherits the mask
+	 * and the signals reach only the main thread's signalfd */
+	sigset_t set;
+	daemon_sigset(&set);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
 	d.cfg = cfg_path ? cfg_load(cfg_path, stderr) : cfg_defaults();
 	if (!d.cfg)
 		return 2;
