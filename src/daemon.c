@@ -76,31 +76,44 @@ static void fw_error(struct daemon *d, const char *what, const char *err)
 	logf_("firewall %s failed: %s", what, err);
 }
 
+/* Applies one run of blocks: one transaction, then one conntrack pass. */
+static void fw_apply_blocks(struct daemon *d, const struct fw_entry *v, size_t n)
+{
+	static struct ipaddr hosts[FW_BATCH];
+	char err[512];
+	size_t nh = 0;
+	if (fw_block(d->fw, v, n, err, sizeof err) != 0)
+		fw_error(d, "block", err);
+	for (size_t i = 0; i < n; i++)
+		if (v[i].ip.plen == 128)
+			hosts[nh++] = v[i].ip.addr;
+	if (nh && ct_flush_addrs(hosts, nh, NULL, err, sizeof err) != 0)
+		fw_error(d, "conntrack flush", err);
+}
+
+/* Applies a batch in order, as runs of blocks and runs of unblocks, so a
+ * block queued after an unblock of the same address stays in force. */
 static void fw_batch(void *ctx, void *items, size_t n)
 {
 	struct daemon *d = ctx;
 	struct fw_op *ops = items;
 	static struct fw_entry blocks[FW_BATCH];
 	static struct ipprefix unblocks[FW_BATCH];
-	size_t nb = 0, nu = 0;
 	char err[512];
-	for (size_t i = 0; i < n; i++) {
-		if (ops[i].unblock)
-			unblocks[nu++] = ops[i].e.ip;
-		else
-			blocks[nb++] = ops[i].e;
+	for (size_t i = 0; i < n;) {
+		size_t k = 0;
+		if (!ops[i].unblock) {
+			while (i < n && !ops[i].unblock)
+				blocks[k++] = ops[i++].e;
+			fw_apply_blocks(d, blocks, k);
+		} else {
+			while (i < n && ops[i].unblock)
+				unblocks[k++] = ops[i++].e.ip;
+			if (fw_unblock(d->fw, unblocks, k, err, sizeof err) != 0)
+				fw_error(d, "unblock", err);
+		}
 	}
-	/* a batch is applied in order per address: an unblock queued after a
-	 * block of the same address in one batch is rare (block time under the
-	 * queue latency); apply unblocks last only if no block follows them */
-	if (nb && fw_block(d->fw, blocks, nb, err, sizeof err) != 0)
-		fw_error(d, "block", err);
-	if (nu && fw_unblock(d->fw, unblocks, nu, err, sizeof err) != 0)
-		fw_error(d, "unblock", err);
 	d->fw_ops += n;
-	for (size_t i = 0; i < nb; i++)
-		if (blocks[i].ip.plen == 128 && ct_flush_addr(&blocks[i].ip.addr, err, sizeof err) != 0)
-			fw_error(d, "conntrack flush", err);
 }
 
 static void store_batch(void *ctx, void *items, size_t n)

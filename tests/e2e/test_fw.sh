@@ -24,6 +24,7 @@ finish() {
 }
 
 TMP=$(mktemp -d /tmp/sw-fw.XXXXXX) || { notok "mktemp"; finish; }
+trap 'rm -rf "$TMP"' EXIT
 NS_PREFIX="sw$$fw"
 . "$ROOT/tests/lib/netns.sh"
 cleanup() { ns_cleanup; rm -rf "$TMP"; }
