@@ -1,12 +1,18 @@
 /* sip: SIP message parser (RFC 3261), see sip.h.
  *
- * One pass over the header part: a word-at-a-time scan finds line ends and
- * control bytes together; each header field (folded lines joined) is
- * dispatched on its name's length and first letter and its value parsed in
- * place (sip_hdr.c).  Field values keep their folding (CR LF SP) inside the
- * slices: the value parsers treat CR and LF as linear white space.  Nothing
- * is allocated and nothing outside *m is written. */
+ * One pass over the header part: a vector (SSE2, else word-at-a-time) scan
+ * finds line ends and control bytes together; each header field (folded
+ * lines joined) is dispatched on its name's length and first letter and its
+ * value parsed in place (sip_hdr.c).  Field values keep their folding
+ * (CR LF SP) inside the slices: the value parsers treat CR and LF as linear
+ * white space.  Nothing is allocated and nothing outside *m is written. */
 #include "sip_int.h"
+
+#include <limits.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #define FLAG SIP_FLAG
 
@@ -18,24 +24,46 @@ enum hdr {
 	H_PROXY_AUTHENTICATE,
 };
 
+/* Largest Expires and Content-Length taken: 2^32-1 where a long holds it. */
+#if LONG_MAX > 0xffffffff
+#define NUM32_MAX 0xffffffffu
+#else
+#define NUM32_MAX 0x7fffffffu
+#endif
+
 #define BIT(h) (1u << (h))
 /* Fields that must appear once: a second one is SIP_A_DUPLICATE_HEADER. */
 #define ONCE (BIT(H_FROM) | BIT(H_TO) | BIT(H_CALL_ID) | BIT(H_CSEQ) | \
 	      BIT(H_MAX_FORWARDS) | BIT(H_CONTENT_LENGTH))
 
 /* Returns the first byte in [p,e) below 0x20 or equal to 0x7f, or e.
- * Eight bytes at a time while there are eight to read. */
+ * Sixteen bytes at a time with SSE2, else eight with plain integer
+ * arithmetic (the lowest flagged byte of a word is exact: borrows only run
+ * upwards); the tail byte by byte. */
 static const char *scan_ctl(const char *p, const char *e)
 {
+#if defined(__SSE2__)
+	const __m128i c1f = _mm_set1_epi8(0x1f), del = _mm_set1_epi8(0x7f);
+	while (e - p >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		__m128i hit = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(v, c1f), v), _mm_cmpeq_epi8(v, del));
+		unsigned mask = (unsigned)_mm_movemask_epi8(hit);
+		if (mask)
+			return p + __builtin_ctz(mask);
+		p += 16;
+	}
+#elif defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
 	while (e - p >= 8) {
-		uint64_t x, y;
+		uint64_t x, y, t;
 		memcpy(&x, p, 8);
 		y = x ^ (ones * 0x7f);
-		if (((x - ones * 0x20) & ~x & highs) | ((y - ones) & ~y & highs))
-			break;
+		t = ((x - ones * 0x20) & ~x & highs) | ((y - ones) & ~y & highs);
+		if (t)
+			return p + (__builtin_ctzll(t) >> 3);
 		p += 8;
 	}
+#endif
 	while (p < e && (unsigned char)*p >= 0x20 && *p != 0x7f)
 		p++;
 	return p;
@@ -52,13 +80,18 @@ static const char *line_end(struct sip_ps *s, const char *p, const char **eol)
 		p = scan_ctl(p, e);
 		if (p == e)
 			break;
+		if (*p == '\r' && e - p >= 2 && p[1] == '\n') {
+			*eol = p;
+			s->lf = true;
+			return p + 2;
+		}
 		if (*p == '\n') {
-			*eol = (p > start && p[-1] == '\r') ? p - 1 : p;
+			*eol = p;
 			s->lf = true;
 			return p + 1;
 		}
 		if (*p != '\t' && *p != '\r')
-			FLAG(s, SIP_A_CONTROL_CHAR);
+			SIP_FLAG(s, SIP_A_CONTROL_CHAR);
 		p++;
 	}
 	*eol = (e > start && e[-1] == '\r') ? e - 1 : e;
@@ -162,7 +195,7 @@ static enum hdr compact(unsigned char c)
 	}
 }
 
-#define IS(lit, h) (sip_ieq(n, lit, sizeof(lit) - 1) ? (h) : H_OTHER)
+#define IS(lit, h) (sip_tok_ieq(n, lit, sizeof(lit) - 1) ? (h) : H_OTHER)
 
 /* Dispatches a header name on its length and first letter. */
 static enum hdr hdr_id(const char *n, size_t len)
@@ -202,10 +235,10 @@ static void dispatch(struct sip_ps *s, enum hdr h, struct slice v, bool first)
 	case H_CALL_ID: m->call_id = v; break;
 	case H_CSEQ: sip_hdr_cseq(s, v); break;
 	case H_MAX_FORWARDS: m->max_forwards = (int)sip_number(s, v, 255); break;
-	case H_CONTENT_LENGTH: m->content_length = sip_number(s, v, 0xffffffffu); break;
+	case H_CONTENT_LENGTH: m->content_length = sip_number(s, v, NUM32_MAX); break;
 	case H_EXPIRES:
 		if (first)
-			m->expires = sip_number(s, v, 0xffffffffu);
+			m->expires = sip_number(s, v, NUM32_MAX);
 		break;
 	case H_CONTACT: if (first) sip_hdr_contact(s, v); break;
 	case H_CONTENT_TYPE: if (first) m->content_type = v; break;
@@ -225,6 +258,28 @@ static void dispatch(struct sip_ps *s, enum hdr h, struct slice v, bool first)
 	}
 }
 
+/* End of the header name at p, as sip_token_end(): sixteen bytes at a time
+ * over the letters and '-' that make up nearly every name. */
+static const char *name_end(const char *p, const char *e)
+{
+#if defined(__SSE2__)
+	const __m128i a = _mm_set1_epi8('a'), z = _mm_set1_epi8(25);
+	const __m128i dash = _mm_set1_epi8('-'), low = _mm_set1_epi8(0x20);
+	while (e - p >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		__m128i t = _mm_sub_epi8(_mm_or_si128(v, low), a);
+		__m128i ok = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(t, z), t), _mm_cmpeq_epi8(v, dash));
+		unsigned other = ~(unsigned)_mm_movemask_epi8(ok) & 0xffffu;
+		if (other) {
+			p += __builtin_ctz(other);
+			break;
+		}
+		p += 16;
+	}
+#endif
+	return sip_token_end(p, e);
+}
+
 /* One header field [p,e), folded lines included. */
 static void field(struct sip_ps *s, const char *p, const char *e)
 {
@@ -233,7 +288,7 @@ static void field(struct sip_ps *s, const char *p, const char *e)
 		m->header_count++;
 	if ((size_t)(e - p) > SIP_MAX_HEADER)
 		FLAG(s, SIP_A_OVERSIZE_HEADER);
-	const char *n = sip_token_end(p, e), *c = n;
+	const char *n = name_end(p, e), *c = n;
 	while (c < e && sip_is_wsp(*c))
 		c++;
 	if (n == p || c == e || *c != ':') {
@@ -384,9 +439,9 @@ static const char *frame_hend(const char *p, const char *e)
  * returns false when the value is bad or differs from an earlier one. */
 static bool frame_cl(const char *p, const char *e, long *cl)
 {
-	const char *n = sip_token_end(p, e), *d;
+	const char *n = name_end(p, e), *d;
 	size_t len = (size_t)(n - p);
-	if (!(len == 1 && (*p | 0x20) == 'l') && !(len == 14 && sip_ieq(p, "content-length", 14)))
+	if (!(len == 1 && (*p | 0x20) == 'l') && !(len == 14 && sip_tok_ieq(p, "content-length", 14)))
 		return true;
 	while (n < e && sip_is_wsp(*n))
 		n++;
@@ -457,16 +512,25 @@ const char *sip_method_name(enum sip_method m)
 	return (unsigned)m < SIP_M__COUNT ? method_names[m] : "?";
 }
 
-/* Methods are case-sensitive (RFC 3261 7.1). */
+/* Methods are case-sensitive (RFC 3261 7.1): dispatched on length and
+ * first letter, then compared exactly. */
 enum sip_method sip_method_from(struct slice s)
 {
+	static const unsigned char by_len[10][4] = {
+		[3] = { SIP_M_ACK, SIP_M_BYE }, [4] = { SIP_M_INFO },
+		[5] = { SIP_M_PRACK, SIP_M_REFER },
+		[6] = { SIP_M_INVITE, SIP_M_CANCEL, SIP_M_NOTIFY, SIP_M_UPDATE },
+		[7] = { SIP_M_OPTIONS, SIP_M_PUBLISH, SIP_M_MESSAGE },
+		[8] = { SIP_M_REGISTER }, [9] = { SIP_M_SUBSCRIBE },
+	};
 	if (!s.len || sip_token_end(s.p, s.p + s.len) != s.p + s.len)
 		return SIP_M_NONE;
-	for (int i = SIP_M_INVITE; i < SIP_M__COUNT; i++) {
-		const char *n = method_names[i];
-		if (n[0] == s.p[0] && strlen(n) == s.len && memcmp(n, s.p, s.len) == 0)
-			return (enum sip_method)i;
-	}
+	if (s.len < ARRAY_LEN(by_len))
+		for (int i = 0; i < 4 && by_len[s.len][i]; i++) {
+			const char *n = method_names[by_len[s.len][i]];
+			if (n[0] == s.p[0] && memcmp(n, s.p, s.len) == 0)
+				return (enum sip_method)by_len[s.len][i];
+		}
 	return SIP_M_OTHER;
 }
 

@@ -41,7 +41,7 @@ enum sip_anomaly {
 	SIP_A_TOO_MANY_VIAS,
 	SIP_A_BAD_HEADER,         /* a header line without a name or colon */
 	SIP_A_BAD_VIA,            /* Via without protocol or sent-by */
-	SIP_A_TRUNCATED,          /* datagram ends inside the header part */
+	SIP_A_TRUNCATED,          /* ends inside the header part (stream: or inside the body) */
 	SIP_A_DUPLICATE_HEADER,   /* a second From, To, Call-ID, CSeq, Max-Forwards or Content-Length */
 	SIP_A__COUNT
 };
@@ -101,7 +101,9 @@ struct sip_msg {
  * Content-Length is mandatory and frames the body; for datagrams the body is
  * the rest of the buffer.  Fills *m completely (zeroes it first).  Returns 0
  * when a start line and header block were found (m->anomalies may still be
- * non-zero), -1 when the buffer is not SIP at all (m->anomalies says why). */
+ * non-zero), -1 when the buffer is not SIP at all (m->anomalies says why).
+ * "Not SIP" means the first line neither starts with "SIP/" nor ends in a
+ * "SIP/..." word; leading CR/LF bytes are skipped and counted in msg_len. */
 int sip_parse(const char *buf, size_t len, bool stream, struct sip_msg *m);
 
 /* Stream framing: looks for one complete message at the start of buf.
@@ -109,7 +111,8 @@ int sip_parse(const char *buf, size_t len, bool stream, struct sip_msg *m);
  * needed, or -1 when the data cannot be framed (no Content-Length, a bad one,
  * or a header block over SIP_MAX_MESSAGE): the caller should skip the stream.
  * Leading CRLFs (keep-alives) are part of no message: sip_frame_skip_ws()
- * returns how many of them to consume first. */
+ * returns how many of them to consume first (if they are left in, sip_frame
+ * counts them into the length it returns). */
 long sip_frame(const char *buf, size_t len);
 size_t sip_frame_skip_ws(const char *buf, size_t len);
 

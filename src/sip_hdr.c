@@ -27,12 +27,12 @@ bad:
 static const char *quoted_end(const char *p, const char *e)
 {
 	for (p++; p < e; p++) {
-		if (*p == '\\') {
-			if (++p == e)
-				break;
-		} else if (*p == '"') {
+		if (!sip_is(*p, SC_Q))
+			continue;
+		if (*p == '"')
 			return p;
-		}
+		if (++p == e) /* a backslash escapes the next byte */
+			break;
 	}
 	return NULL;
 }
@@ -62,22 +62,23 @@ static const char *list_next(struct sip_ps *s, const char *p, const char *e)
 	return e;
 }
 
-/* A parameter value at p: a quoted string (slice without the quotes) or a
- * run of bytes up to white space, ';' or ','.  Returns its end. */
+/* A parameter value at p: a quoted string (slice without the quotes), an
+ * <...> reference (kept whole, commas inside do not split a list) or a run
+ * of bytes up to white space, ';' or ','.  Returns its end. */
 static const char *pvalue(struct sip_ps *s, const char *p, const char *e, struct slice *v)
 {
-	if (p < e && *p == '"') {
-		const char *q = quoted_end(p, e);
+	if (p < e && (*p == '"' || *p == '<')) {
+		const char *q = *p == '"' ? quoted_end(p, e) : memchr(p, '>', (size_t)(e - p));
 		if (!q) {
 			FLAG(s, SIP_A_UNBALANCED);
-			*v = sip_mk(p + 1, e);
+			*v = sip_mk(p + (*p == '"'), e);
 			return e;
 		}
-		*v = sip_mk(p + 1, q);
+		*v = *p == '"' ? sip_mk(p + 1, q) : sip_mk(p, q + 1);
 		return q + 1;
 	}
 	const char *q = p;
-	while (q < e && !sip_is_pstop(*q))
+	while (q < e && !sip_is(*q, SC_P))
 		q++;
 	*v = sip_mk(p, q);
 	return q;
@@ -100,35 +101,63 @@ static const char *param(struct sip_ps *s, const char *p, const char *e,
 
 /* ---- URIs ---- */
 
-/* Host of a sip/sips URI at p, IPv6 brackets removed: false if empty or
- * the bracket is not closed. */
-static bool uri_host(const char *p, const char *e, struct slice *host)
-{
-	if (p < e && *p == '[') {
-		const char *q = memchr(p, ']', (size_t)(e - p));
-		if (!q || q == p + 1)
-			return false;
-		*host = sip_mk(p + 1, q);
-		return true;
-	}
-	const char *q = p;
-	while (q < e && *q != ':' && *q != ';' && *q != '?')
-		q++;
-	*host = sip_mk(p, q);
-	return q > p;
-}
-
 static bool is_scheme_char(char c)
 {
 	return sip_is_alpha(c) || sip_is_digit(c) || c == '+' || c == '-' || c == '.';
 }
 
-/* sip/sips: user is the userinfo up to ':' (password) or ';' (user
- * parameters), host follows '@' (no '@': no user).  tel: the number is the
- * user.  Other schemes only need "scheme:" and printable bytes. */
+/* Host of a sip URI from h: up to he (the first ':', ';' or '?' after h, or
+ * NULL), or an [IPv6 reference] without its brackets.  False if empty or the
+ * bracket is not closed. */
+static bool uri_host(const char *h, const char *he, const char *e, struct slice *host)
+{
+	if (h < e && *h == '[') {
+		const char *q = memchr(h, ']', (size_t)(e - h));
+		if (!q || q == h + 1)
+			return false;
+		*host = sip_mk(h + 1, q);
+		return true;
+	}
+	*host = sip_mk(h, he ? he : e);
+	return host->len > 0;
+}
+
+/* One pass over a sip/sips URI after "scheme:": user is the userinfo up to
+ * ':' (password) or ';' (user parameters), host follows '@' (no '@': no
+ * user) up to ':' (port), ';' or '?'. */
+static bool uri_sip(const char *r, const char *e, struct slice *user, struct slice *host)
+{
+	const char *at = NULL, *ue = NULL, *he = NULL;
+	for (const char *q = r; q < e; q++) {
+		unsigned c = sip_cls[(unsigned char)*q];
+		if (!(c & (SC_U | SC_A | SC_H)))
+			continue;
+		if (c & SC_U)
+			return false;
+		if (c & SC_A) {
+			if (!at) {
+				at = q;
+				he = NULL;
+			}
+		} else {
+			if (!he)
+				he = q;
+			if (!at && !ue && *q != '?')
+				ue = q;
+		}
+	}
+	if (at) {
+		*user = sip_mk(r, ue && ue < at ? ue : at);
+		r = at + 1;
+	}
+	return uri_host(r, he, e, host);
+}
+
+/* sip/sips: see uri_sip().  tel: the number is the user.  Other schemes
+ * only need "scheme:" and no bytes a URI cannot hold. */
 bool sip_uri_parts(struct slice u, struct slice *user, struct slice *host)
 {
-	const char *p = u.p, *e = p + u.len, *q = p, *at = NULL;
+	const char *p = u.p, *e = p + u.len, *q = p;
 	if (!u.len || !sip_is_alpha(*p))
 		return false;
 	while (++q < e && is_scheme_char(*q))
@@ -137,22 +166,11 @@ bool sip_uri_parts(struct slice u, struct slice *user, struct slice *host)
 		return false;
 	size_t slen = (size_t)(q - p);
 	const char *r = q + 1;
-	for (q = r; q < e; q++) {
-		unsigned char c = (unsigned char)*q;
-		if (c <= ' ' || c == 0x7f || c == '<' || c == '>' || c == '"')
+	if ((slen == 3 && sip_ieq(p, "sip", 3)) || (slen == 4 && sip_ieq(p, "sips", 4)))
+		return uri_sip(r, e, user, host);
+	for (q = r; q < e; q++)
+		if (sip_is(*q, SC_U))
 			return false;
-		if (c == '@' && !at)
-			at = q;
-	}
-	if ((slen == 3 && sip_ieq(p, "sip", 3)) || (slen == 4 && sip_ieq(p, "sips", 4))) {
-		if (at) {
-			for (q = r; q < at && *q != ':' && *q != ';'; q++)
-				;
-			*user = sip_mk(r, q);
-			r = at + 1;
-		}
-		return uri_host(r, e, host);
-	}
 	if (slen == 3 && sip_ieq(p, "tel", 3)) {
 		for (q = r; q < e && *q != ';'; q++)
 			;
@@ -236,11 +254,11 @@ static const char *via_parm(struct sip_ps *s, const char *p, const char *e, bool
 		p = param(s, p, e, &n, &v);
 		if (!top)
 			continue;
-		if (sip_slice_is(n, "branch", 6))
+		if (sip_name_is(n, "branch", 6))
 			m->via_branch = v;
-		else if (sip_slice_is(n, "received", 8))
+		else if (sip_name_is(n, "received", 8))
 			m->via_received = v;
-		else if (sip_slice_is(n, "rport", 5))
+		else if (sip_name_is(n, "rport", 5))
 			m->via_rport = true;
 	}
 	if (p < e && *p != ',') {
@@ -286,7 +304,7 @@ static const char *display(struct sip_ps *s, const char *p, const char *e, struc
 		}
 		return q;
 	}
-	while (q < e && *q != '<' && *q != ';' && *q != ',' && *q != '"')
+	while (q < e && !sip_is(*q, SC_D))
 		q++;
 	if (q < e && *q == '<') {
 		if (q > p)
@@ -313,7 +331,7 @@ static const char *nameaddr(struct sip_ps *s, const char *p, const char *e, stru
 		na->uri = sip_mk(q + 1, c);
 		p = c < e ? c + 1 : e;
 	} else {
-		for (p = q; p < e && !sip_is_pstop(*p); p++)
+		for (p = q; p < e && !sip_is(*p, SC_P); p++)
 			;
 		na->uri = sip_mk(q, p); /* addr-spec: parameters are the header's */
 	}
@@ -321,7 +339,7 @@ static const char *nameaddr(struct sip_ps *s, const char *p, const char *e, stru
 		FLAG(s, SIP_A_BAD_URI);
 	for (p = sip_skip_lws(p, e); p < e && *p == ';';) {
 		p = param(s, p, e, &n, &v);
-		if (sip_slice_is(n, "tag", 3))
+		if (sip_name_is(n, "tag", 3))
 			na->tag = v;
 	}
 	if (p < e && *p != ',') {
@@ -375,12 +393,12 @@ static void auth_param(struct sip_ps *s, struct slice n, struct slice v, bool ch
 {
 	struct sip_msg *m = s->m;
 	if (challenge) {
-		if (sip_slice_is(n, "stale", 5) && sip_slice_is(v, "true", 4))
+		if (sip_name_is(n, "stale", 5) && sip_slice_is(v, "true", 4))
 			m->challenge_stale = true;
-	} else if (sip_slice_is(n, "username", 8)) {
+	} else if (sip_name_is(n, "username", 8)) {
 		if (!m->auth_username.p)
 			m->auth_username = v;
-	} else if (sip_slice_is(n, "realm", 5)) {
+	} else if (sip_name_is(n, "realm", 5)) {
 		if (!m->auth_realm.p)
 			m->auth_realm = v;
 	}

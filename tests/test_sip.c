@@ -228,7 +228,7 @@ static void test_anomaly_vectors(void)
 	}
 }
 
-/* Builds a message into tmp2 with the given header part filler. */
+/* Scratch for the messages built at run time (before prep() doubles LFs). */
 static char big[200000];
 
 static void test_big_anomalies(void)
@@ -661,6 +661,14 @@ static void test_repeated_headers(void)
 	/* a comma inside a quoted Via parameter does not split */
 	parse(RL "Via: SIP/2.0/UDP h;branch=z9hG4bK1;x=\"1,2,3\"\n" FROM TO CID CSEQ MF "\n", DGRAM, &m);
 	CHECK(m.anomalies == 0 && m.via_count == 1);
+	/* nor does one inside <> */
+	parse(RL "Via: SIP/2.0/UDP h;branch=z9hG4bK1;x=<sip:a,b>, SIP/2.0/UDP h2\n" FROM TO CID CSEQ MF "\n", DGRAM, &m);
+	CHECK(m.anomalies == 0 && m.via_count == 2);
+	parse(RL "Via: SIP/2.0/UDP h;branch=z9hG4bK1;x=<sip:a,b\n" FROM TO CID CSEQ MF "\n", DGRAM, &m);
+	CHECK(m.anomalies == A(UNBALANCED) && m.via_count == 1);
+	/* a Contact parameter holding <...> with a comma stays one value */
+	parse(RL HDRS "Contact: <sip:a@h>;+sip.instance=<urn:uuid:1,2>;expires=60\n\n", DGRAM, &m);
+	CHECK(m.anomalies == 0 && S(m.contact.host, "h"));
 }
 
 static void test_via(void)
