@@ -161,8 +161,14 @@ static bool may_match(const struct agent_filter *f, struct slice s)
 {
 	if (f->has_short)
 		return s.len > 0;
-	for (size_t i = 0; i + 4 <= s.len; i++) {
-		unsigned g = gram_hash(s.p + i);
+	if (s.len < 4)
+		return false;
+	/* the 4-byte window rolls along: one new byte per position */
+	uint32_t w = (uint32_t)lc((unsigned char)s.p[0]) << 8 | (uint32_t)lc((unsigned char)s.p[1]) << 16 |
+	             (uint32_t)lc((unsigned char)s.p[2]) << 24;
+	for (size_t i = 3; i < s.len; i++) {
+		w = w >> 8 | (uint32_t)lc((unsigned char)s.p[i]) << 24;
+		unsigned g = (w * 2654435761u) >> 16;
 		if (f->gram[g >> 3] & (1u << (g & 7)))
 			return true;
 	}

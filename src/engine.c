@@ -59,7 +59,10 @@ static void on_message(struct engine *e, const struct packet *p, const uint8_t *
 {
 	struct sip_msg *m = &e->msg;
 	struct akey client = { p->src, (uint32_t)fs->inst_dst };
-	int rc = sip_parse((const char *)buf, len, stream, m);
+	/* responses are only matched to requests, never judged: parse less */
+	bool response = len >= 4 && !memcmp(buf, "SIP/", 4);
+	int rc = response ? sip_parse_light((const char *)buf, len, stream, m)
+	                  : sip_parse((const char *)buf, len, stream, m);
 	if (rc < 0) {
 		e->st.not_sip++;
 		if (fs->inst_dst >= 0)

@@ -228,6 +228,9 @@ static enum hdr hdr_id(const char *n, size_t len)
 static void dispatch(struct sip_ps *s, enum hdr h, struct slice v, bool first)
 {
 	struct sip_msg *m = s->m;
+	if (s->light && (h == H_FROM || h == H_TO || h == H_CONTACT || h == H_AUTHORIZATION ||
+	                 h == H_PROXY_AUTHORIZATION))
+		return;
 	switch (h) {
 	case H_VIA: sip_hdr_via(s, v); break;
 	case H_FROM: sip_hdr_fromto(s, v, &m->from); break;
@@ -387,9 +390,9 @@ static void frame_body(struct sip_ps *s, const char *buf, const char *body, bool
 	m->msg_len = hlen + blen;
 }
 
-int sip_parse(const char *buf, size_t len, bool stream, struct sip_msg *m)
+static int parse(const char *buf, size_t len, bool stream, bool light, struct sip_msg *m)
 {
-	struct sip_ps s = { .m = m };
+	struct sip_ps s = { .m = m, .light = light };
 	memset(m, 0, sizeof(*m));
 	m->max_forwards = -1;
 	m->expires = -1;
@@ -407,6 +410,16 @@ int sip_parse(const char *buf, size_t len, bool stream, struct sip_msg *m)
 	check_fields(&s);
 	frame_body(&s, buf, body, stream);
 	return 0;
+}
+
+int sip_parse(const char *buf, size_t len, bool stream, struct sip_msg *m)
+{
+	return parse(buf, len, stream, false, m);
+}
+
+int sip_parse_light(const char *buf, size_t len, bool stream, struct sip_msg *m)
+{
+	return parse(buf, len, stream, true, m);
 }
 
 /* ---- stream framing ---- */

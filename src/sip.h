@@ -105,6 +105,10 @@ struct sip_msg {
  * "Not SIP" means the first line neither starts with "SIP/" nor ends in a
  * "SIP/..." word; leading CR/LF bytes are skipped and counted in msg_len. */
 int sip_parse(const char *buf, size_t len, bool stream, struct sip_msg *m);
+/* As sip_parse, for messages only matched, not judged (responses from the
+ * protected server): From, To, Contact and Authorization values are not
+ * parsed (their fields stay empty); everything else is as sip_parse. */
+int sip_parse_light(const char *buf, size_t len, bool stream, struct sip_msg *m);
 
 /* Stream framing: looks for one complete message at the start of buf.
  * Returns its length (headers + Content-Length body), 0 when more bytes are

@@ -13,6 +13,7 @@ struct sip_ps {
 	const char *end; /* end of the buffer */
 	uint32_t seen;   /* bit per header kind met (sip.c) */
 	bool lf;         /* the last line scanned ended with an LF */
+	bool light;      /* sip_parse_light(): skip what matching does not need */
 };
 
 #define SIP_FLAG(s, a) ((s)->m->anomalies |= 1u << (a))

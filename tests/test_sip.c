@@ -1079,8 +1079,35 @@ static void test_anomaly_coverage(void)
 		CHECK_MSG(seen & (1u << i), "no vector for %s", sip_anomaly_name((enum sip_anomaly)i));
 }
 
+/* sip_parse_light: the matching fields equal sip_parse's, the rest is skipped. */
+static void test_light(void)
+{
+	static const char resp[] =
+		"SIP/2.0 401 Unauthorized\r\n"
+		"Via: SIP/2.0/UDP 198.51.100.66:5060;branch=z9hG4bK-light;rport=5060\r\n"
+		"From: \"1001\" <sip:1001@198.51.100.1>;tag=abc\r\n"
+		"To: <sip:1001@198.51.100.1>;tag=srv\r\n"
+		"Call-ID: light-1@198.51.100.66\r\n"
+		"CSeq: 7 REGISTER\r\n"
+		"WWW-Authenticate: Digest realm=\"x\", nonce=\"n\", stale=TRUE\r\n"
+		"Content-Length: 0\r\n\r\n";
+	struct sip_msg full, light;
+	const char *g = t_guarded(resp, sizeof resp - 1);
+	CHECK(sip_parse(g, sizeof resp - 1, false, &full) == 0);
+	g = t_guarded(resp, sizeof resp - 1);
+	CHECK(sip_parse_light(g, sizeof resp - 1, false, &light) == 0);
+	CHECK(light.status == 401 && full.status == 401);
+	CHECK(light.call_id.len == full.call_id.len && light.cseq == 7 && light.cseq_method == SIP_M_REGISTER);
+	CHECK(light.via_branch.len == full.via_branch.len && light.via_branch.len == 13);
+	CHECK(light.has_challenge && light.challenge_stale);
+	CHECK(light.anomalies == 0 && full.anomalies == 0);
+	CHECK(light.from.user.len == 0 && full.from.user.len == 4);
+	CHECK(light.msg_len == full.msg_len);
+}
+
 int main(void)
 {
+	test_light();
 	test_anomaly_vectors();
 	test_big_anomalies();
 	test_valid_vectors();
