@@ -1,8 +1,9 @@
 /* gen_pcap: writes a deterministic pcap of synthetic SIP-over-UDP traffic for
  * the replay benchmark (see bench/README.md).
  *
- *   gen_pcap [--mode mixed|spoofed] [--messages N] [--seed S]
- *            [--phones P] [--guessers G] [--duration SECONDS] OUT.pcap
+ *   gen_pcap [--mode mixed|spoofed|scanners] [--messages N] [--seed S]
+ *            [--phones P] [--guessers G] [--duration SECONDS]
+ *            [--interval US] OUT.pcap
  *
  * mixed:   phones register (401 challenge, then with credentials), send
  *          OPTIONS keep-alives and re-REGISTER; guessers try passwords for
@@ -10,6 +11,9 @@
  *          every response is one packet; the file has exactly N packets.
  * spoofed: N lone OPTIONS/REGISTER requests, each from a different IPv6
  *          source address (each in its own /64), no responses.
+ * scanners: N lone OPTIONS from N distinct addresses with User-Agent
+ *          friendly-scanner (sipvicious svmap), one every --interval µs:
+ *          every sender is blocked on its first packet (bench/live.sh).
  *
  * Output: classic pcap, LINKTYPE_ETHERNET, microsecond timestamps, written
  * to OUT.pcap.tmp and renamed.  Needs nothing but libc. */
@@ -643,9 +647,11 @@ static void write_event(struct out *o, const struct actor *act, const struct ev 
 	pkt_finish(o, a, to_server, ts, b.n);
 }
 
+enum mode { M_MIXED, M_SPOOFED, M_SCANNERS };
+
 struct opts {
-	bool spoofed;
-	uint64_t messages, seed, duration_s;
+	enum mode mode;
+	uint64_t messages, seed, duration_s, interval_us;
 	long phones, guessers;   /* -1: scaled from messages */
 	const char *out;
 };
@@ -739,13 +745,55 @@ static void gen_spoofed(struct out *o, const struct opts *op)
 	        "sources over %.1f s\n", op->messages, (double)op->messages / 10000);
 }
 
+/* Scanner i's source: every 4th of the first 1,000 is IPv4 in
+ * 203.0.113.1-.250, the others IPv6 2001:db8:<0xba00 + (k >> 16)>:<k &
+ * 0xffff>:<random> (k counts the IPv6 ones): each in its own /64 of
+ * 2001:db8:ba00::/40, apart from every other generated range. */
+static void scanner_addr(struct actor *a, uint64_t i)
+{
+	if (i % 4 == 0 && i / 4 < 250) {
+		set_v4(a, 203, 0, 113, (unsigned)(1 + i / 4));
+		return;
+	}
+	uint64_t k = i - (i < 1000 ? i / 4 + 1 : 250);
+	set_v6(a, (uint16_t)(0xba00 + (k >> 16)), (uint16_t)k, hx(a->key, H_IID, 0) | 1);
+}
+
+/* N lone OPTIONS, as svmap sends them (User-Agent friendly-scanner), each
+ * from its own address, one every op->interval_us. */
+static void gen_scanners(struct out *o, const struct opts *op)
+{
+	struct actor a;
+	uint64_t n4 = 0;
+	memset(&a, 0, sizeof a);
+	for (uint64_t i = 0; i < op->messages; i++) {
+		a.key = mix64(op->seed ^ (0x400000000ull + i));
+		scanner_addr(&a, i);
+		n4 += !a.v6;
+		a.sport = a.lport = 5060;
+		a.ua = 0;    /* friendly-scanner */
+		a.user = 100 + (uint32_t)(hx(a.key, H_MISC, 1) % 900);
+		set_text(&a, NULL);
+		struct txn t;
+		txn_init(&t, &a, A_SPOOF, true, 0);
+		struct sb b = pkt_payload(o, &a);
+		guess_request(&b, &t, false, 0);
+		pkt_finish(o, &a, true, (uint64_t)EPOCH_S * 1000000 + i * op->interval_us, b.n);
+	}
+	fprintf(stderr, "gen_pcap: scanners: %" PRIu64 " OPTIONS from as many sources (%" PRIu64
+	        " IPv4, %" PRIu64 " IPv6), one every %" PRIu64 " us\n", op->messages, n4,
+	        op->messages - n4, op->interval_us);
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
-	        "usage: gen_pcap [--mode mixed|spoofed] [--messages N] [--seed S]\n"
-	        "                [--phones P] [--guessers G] [--duration SECONDS] OUT.pcap\n"
+	        "usage: gen_pcap [--mode mixed|spoofed|scanners] [--messages N] [--seed S]\n"
+	        "                [--phones P] [--guessers G] [--duration SECONDS]\n"
+	        "                [--interval US] OUT.pcap\n"
 	        "defaults: mixed, 1000000 messages, seed 1, phones = N/20, guessers = N/2000,\n"
-	        "          3600 s (mixed; spoofed is always 10000 packets/s)\n");
+	        "          3600 s (mixed; spoofed is always 10000 packets/s),\n"
+	        "          interval 2000 us (scanners)\n");
 	exit(2);
 }
 
@@ -768,24 +816,31 @@ static void parse(int argc, char **argv, struct opts *op)
 		{ "phones", required_argument, NULL, 'p' },
 		{ "guessers", required_argument, NULL, 'g' },
 		{ "duration", required_argument, NULL, 'd' },
+		{ "interval", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	*op = (struct opts){ .messages = 1000000, .seed = 1, .duration_s = 3600,
-	                     .phones = -1, .guessers = -1 };
+	                     .interval_us = 2000, .phones = -1, .guessers = -1 };
 	int c;
-	while ((c = getopt_long(argc, argv, "m:n:s:p:g:d:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "m:n:s:p:g:d:i:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'm':
-			if (strcmp(optarg, "mixed") && strcmp(optarg, "spoofed"))
+			if (!strcmp(optarg, "mixed"))
+				op->mode = M_MIXED;
+			else if (!strcmp(optarg, "spoofed"))
+				op->mode = M_SPOOFED;
+			else if (!strcmp(optarg, "scanners"))
+				op->mode = M_SCANNERS;
+			else
 				die("unknown mode %s", optarg);
-			op->spoofed = !strcmp(optarg, "spoofed");
 			break;
 		case 'n': op->messages = num(optarg, "--messages"); break;
 		case 's': op->seed = num(optarg, "--seed"); break;
 		case 'p': op->phones = (long)num(optarg, "--phones"); break;
 		case 'g': op->guessers = (long)num(optarg, "--guessers"); break;
 		case 'd': op->duration_s = num(optarg, "--duration"); break;
+		case 'i': op->interval_us = num(optarg, "--interval"); break;
 		default: usage();
 		}
 	}
@@ -798,6 +853,10 @@ static void parse(int argc, char **argv, struct opts *op)
 		die("too many phones or guessers%s", NULL);
 	if (op->duration_s < 10 || op->duration_s > 86400 * 365)
 		die("--duration must be 10 s .. 1 year%s", NULL);
+	if (op->interval_us > 60000000)
+		die("--interval must be 0 .. 60000000 us%s", NULL);
+	if (op->mode == M_SCANNERS && op->messages > 250 + 65536ull * 256)
+		die("--messages: too many scanners for 2001:db8:ba00::/40%s", NULL);
 }
 
 int main(int argc, char **argv)
@@ -805,7 +864,7 @@ int main(int argc, char **argv)
 	struct opts op;
 	struct budget bu = { 0 };
 	parse(argc, argv, &op);
-	if (!op.spoofed)
+	if (op.mode == M_MIXED)
 		plan_budget(&op, &bu);
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -824,8 +883,10 @@ int main(int argc, char **argv)
 		gh = { 0xa1b2c3d4, 2, 4, 0, 0, 262144, 1 };
 	memcpy(o.buf, &gh, sizeof gh);
 	o.len = sizeof gh;
-	if (op.spoofed)
+	if (op.mode == M_SPOOFED)
 		gen_spoofed(&o, &op);
+	else if (op.mode == M_SCANNERS)
+		gen_scanners(&o, &op);
 	else
 		gen_mixed(&o, &op, &bu);
 	out_flush(&o);

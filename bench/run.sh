@@ -20,6 +20,7 @@ N=1000000
 RUNS=3
 while [ $# -gt 0 ]; do
 	case "$1" in
+	--live) shift; exec "$(dirname "$0")/live.sh" "$@" ;;   # the live benchmarks (bench/live.sh)
 	--quick) N=100000 ;;
 	--runs) [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || { echo "bench/run.sh: --runs needs a count" >&2; exit 2; }
 		RUNS=$2; shift ;;
