@@ -111,7 +111,11 @@ static pcap_t *open_one(const char *ifname, unsigned buffer_mb, const char *filt
 	}
 	pcap_set_snaplen(p, 65535);
 	pcap_set_promisc(p, 0);
-	pcap_set_immediate_mode(p, 1);
+	/* Not immediate mode: that gives a ring of fixed frames sized for the
+	 * snaplen (with offloads, 64 KiB each: 64 MiB holds ~1000 packets).
+	 * The block ring (TPACKET_V3) with a 1 ms timeout holds far more and
+	 * adds at most a millisecond (bench/live: no drops at 650k pps). */
+	pcap_set_timeout(p, 1);
 	pcap_set_buffer_size(p, (int)(buffer_mb << 20));
 	pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_MICRO);
 	int rc = pcap_activate(p);
@@ -184,7 +188,8 @@ int cap_live_dispatch(struct cap_live *c, int i, cap_frame_fn fn, void *ctx, cha
 	struct live_handle *lh = &c->h[i];
 	lh->fn = fn;
 	lh->ctx = ctx;
-	int n = pcap_dispatch(lh->p, 4096, live_cb, (u_char *)lh);
+	/* a few hundred frames per call keep the control socket answered */
+	int n = pcap_dispatch(lh->p, 512, live_cb, (u_char *)lh);
 	if (n == PCAP_ERROR) {
 		snprintf(err, errlen, "capture: %s", pcap_geterr(lh->p));
 		return -1;

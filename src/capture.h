@@ -19,8 +19,9 @@ typedef void (*cap_frame_fn)(void *ctx, int link, const uint8_t *frame, size_t c
 int cap_replay_file(const char *path, cap_frame_fn fn, void *ctx, FILE *progress,
                     char *err, size_t errlen);
 
-/* Live capture on one or more interfaces ("any" included): immediate mode,
- * a kernel buffer of buffer_mb MiB, non-blocking, and the BPF filter. */
+/* Live capture on one or more interfaces ("any" included): the kernel's
+ * block ring with a 1 ms timeout, a buffer of buffer_mb MiB, non-blocking,
+ * and the BPF filter. */
 struct cap_live;
 
 struct cap_live *cap_live_open(char ifaces[][32], unsigned n_ifaces, unsigned buffer_mb,

@@ -98,47 +98,99 @@ static int pass(struct nfct_handle *h, struct collect *c, size_t *deleted)
 	return rc;
 }
 
-int ct_flush_addrs(const struct ipaddr *v, size_t n, size_t *deleted, char *err, size_t errlen)
+struct ct {
+	struct nfct_handle *h; /* NULL: no conntrack here */
+	struct collect c;
+};
+
+struct ct *ct_open(char *err, size_t errlen)
+{
+	struct ct *c = calloc(1, sizeof *c);
+	if (c)
+		c->c.hit = malloc(CT_PASS_MAX * sizeof *c->c.hit);
+	if (!c || !c->c.hit) {
+		snprintf(err, errlen, "conntrack: out of memory");
+		ct_close(c);
+		return NULL;
+	}
+	c->h = nfct_open(CONNTRACK, 0);
+	if (!c->h) {
+		if (no_conntrack(errno))
+			return c;
+		snprintf(err, errlen, "conntrack: open: %s", strerror(errno));
+		ct_close(c);
+		return NULL;
+	}
+	int rcvbuf = CT_RCVBUF; /* a big dump arrives faster than we read it */
+	setsockopt(nfct_fd(c->h), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+	nfct_callback_register(c->h, NFCT_T_ALL, on_entry, &c->c);
+	return c;
+}
+
+void ct_close(struct ct *c)
+{
+	if (!c)
+		return;
+	if (c->h)
+		nfct_close(c->h);
+	free(c->c.hit);
+	free(c);
+}
+
+/* Connections tracked in this network namespace; -1 when unknown. */
+static long tracked_now(void)
+{
+	FILE *f = fopen("/proc/sys/net/netfilter/nf_conntrack_count", "r");
+	long n = -1;
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &n) != 1)
+		n = -1;
+	fclose(f);
+	return n;
+}
+
+int ct_flush(struct ct *c, const struct ipaddr *v, size_t n, size_t *deleted, char *err, size_t errlen)
 {
 	size_t del = 0;
-	int rc = -1;
+	int rc = 0;
 	if (deleted)
 		*deleted = 0;
-	if (n == 0)
+	if (n == 0 || !c->h || tracked_now() == 0)
 		return 0;
-	struct collect c = { .n = n };
 	struct ipaddr *sorted = malloc(n * sizeof *sorted);
-	c.hit = malloc(CT_PASS_MAX * sizeof *c.hit);
-	if (!sorted || !c.hit) {
+	if (!sorted) {
 		snprintf(err, errlen, "conntrack: out of memory");
-		goto out;
+		return -1;
 	}
 	memcpy(sorted, v, n * sizeof *sorted);
 	qsort(sorted, n, sizeof *sorted, addr_cmp);
-	c.v = sorted;
-	struct nfct_handle *h = nfct_open(CONNTRACK, 0);
-	if (!h) {
-		rc = no_conntrack(errno) ? 0 : -1;
-		if (rc)
-			snprintf(err, errlen, "conntrack: open: %s", strerror(errno));
-		goto out;
-	}
-	int rcvbuf = CT_RCVBUF; /* a big dump arrives faster than we read it */
-	setsockopt(nfct_fd(h), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-	nfct_callback_register(h, NFCT_T_ALL, on_entry, &c);
-	rc = 0;
-	for (int i = 0; i < CT_PASSES && rc == 0 && (i == 0 || c.more); i++)
-		rc = pass(h, &c, &del);
+	c->c.v = sorted;
+	c->c.n = n;
+	c->c.more = false;
+	for (int i = 0; i < CT_PASSES && rc == 0 && (i == 0 || c->c.more); i++)
+		rc = pass(c->h, &c->c, &del);
 	if (rc != 0 && no_conntrack(errno))
 		rc = 0;
 	else if (rc != 0)
 		snprintf(err, errlen, "conntrack: dump: %s", strerror(errno));
-	nfct_close(h);
-out:
 	free(sorted);
-	free(c.hit);
 	if (deleted)
 		*deleted = del;
+	return rc;
+}
+
+int ct_flush_addrs(const struct ipaddr *v, size_t n, size_t *deleted, char *err, size_t errlen)
+{
+	if (deleted)
+		*deleted = 0;
+	if (n == 0)
+		return 0;
+	struct ct *c = ct_open(err, errlen);
+	if (!c)
+		return -1;
+	int rc = ct_flush(c, v, n, deleted, err, errlen);
+	ct_close(c);
 	return rc;
 }
 

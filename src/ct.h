@@ -11,6 +11,17 @@
 
 #include "util.h"
 
+struct ct;
+
+/* Opens a conntrack handle to keep (closing one waits for the kernel's
+ * netfilter cleanup, milliseconds).  Returns NULL with a message in err;
+ * without conntrack in the kernel it returns a handle that does nothing. */
+struct ct *ct_open(char *err, size_t errlen);
+/* ct_flush_addrs on an open handle.  Skips the table walk at once when
+ * this network namespace tracks no connection at all. */
+int ct_flush(struct ct *c, const struct ipaddr *v, size_t n, size_t *deleted, char *err, size_t errlen);
+void ct_close(struct ct *c);
+
 /* Deletes every entry whose original source or reply destination is a.
  * Returns 0, or -1 with a message in err. */
 int ct_flush_addr(const struct ipaddr *a, char *err, size_t errlen);

@@ -23,8 +23,8 @@
 
 #define FW_QUEUE 262144
 #define FW_BATCH 4096
-#define STORE_QUEUE 65536
-#define STORE_BATCH 1024
+#define STORE_QUEUE 262144 /* 792-byte items, touched only as used: a 100k-block storm fits */
+#define STORE_BATCH 4096
 #define PURGE_EVERY_US (3600ULL * 1000000)
 #define MAX_POLL 64
 
@@ -76,18 +76,24 @@ static void fw_error(struct daemon *d, const char *what, const char *err)
 	logf_("firewall %s failed: %s", what, err);
 }
 
-/* Applies one run of blocks: one transaction, then one conntrack pass. */
+/* Applies one run of blocks in one transaction, then hands the hosts to the
+ * conntrack worker: its table walk (milliseconds) never delays the next
+ * firewall batch. */
 static void fw_apply_blocks(struct daemon *d, const struct fw_entry *v, size_t n)
 {
-	static struct ipaddr hosts[FW_BATCH];
 	char err[512];
-	size_t nh = 0;
 	if (fw_block(d->fw, v, n, err, sizeof err) != 0)
 		fw_error(d, "block", err);
 	for (size_t i = 0; i < n; i++)
-		if (v[i].ip.plen == 128)
-			hosts[nh++] = v[i].ip.addr;
-	if (nh && ct_flush_addrs(hosts, nh, NULL, err, sizeof err) != 0)
+		if (v[i].ip.plen == 128 && !worker_push(d->ct_w, &v[i].ip.addr))
+			fw_error(d, "queue", "conntrack queue full, flush skipped");
+}
+
+static void ct_batch(void *ctx, void *items, size_t n)
+{
+	struct daemon *d = ctx;
+	char err[512];
+	if (ct_flush(d->ct, items, n, NULL, err, sizeof err) != 0)
 		fw_error(d, "conntrack flush", err);
 }
 
@@ -389,9 +395,15 @@ static int start(struct daemon *d)
 		return -1;
 	}
 	d->eng = eng_new(d->cfg, on_event, d);
+	d->ct = ct_open(err, sizeof err);
+	if (!d->ct) {
+		logf_("%s", err);
+		return -1;
+	}
+	d->ct_w = worker_start(sizeof(struct ipaddr), FW_QUEUE, FW_BATCH, ct_batch, d);
 	d->fw_w = worker_start(sizeof(struct fw_op), FW_QUEUE, FW_BATCH, fw_batch, d);
 	d->store_w = worker_start(sizeof(struct store_item), STORE_QUEUE, STORE_BATCH, store_batch, d);
-	if (!d->eng || !d->fw_w || !d->store_w) {
+	if (!d->eng || !d->ct_w || !d->fw_w || !d->store_w) {
 		logf_("out of memory");
 		return -1;
 	}
@@ -513,6 +525,7 @@ static void loop(struct daemon *d)
 				close(c);
 			}
 		}
+		fflush(stderr);
 	}
 }
 
@@ -520,7 +533,9 @@ static void stop(struct daemon *d)
 {
 	cap_live_close(d->cap);
 	worker_stop(d->fw_w);
+	worker_stop(d->ct_w);
 	worker_stop(d->store_w);
+	ct_close(d->ct);
 	if (d->fw) {
 		if (!d->cfg->keep_blocks_on_exit)
 			logf_("keep_blocks_on_exit = no: removing the firewall table");
@@ -555,11 +570,14 @@ int daemon_main(const char *cfg_path)
 	d.cfg = cfg_path ? cfg_load(cfg_path, stderr) : cfg_defaults();
 	if (!d.cfg)
 		return 2;
-	setvbuf(stderr, NULL, _IOLBF, 0);
+	/* log lines are written once per loop round, not one write per event */
+	static char logbuf[1 << 16];
+	setvbuf(stderr, logbuf, _IOFBF, sizeof logbuf);
 	int rc = start(&d);
 	if (rc == 0)
 		loop(&d);
 	stop(&d);
 	logf_("stopped");
+	fflush(stderr);
 	return rc == 0 ? 0 : 1;
 }

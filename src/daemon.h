@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "capture.h"
+#include "ct.h"
 #include "config.h"
 #include "engine.h"
 #include "fw.h"
@@ -21,7 +22,8 @@ struct daemon {
 	struct store *rstore;       /* main thread: reads, list changes */
 	struct store *wstore;       /* the store worker's connection */
 	struct fw *fw;              /* used by the firewall worker only */
-	struct worker *fw_w, *store_w;
+	struct ct *ct;              /* used by the conntrack worker only */
+	struct worker *fw_w, *ct_w, *store_w;
 	struct cap_live *cap;
 	int ctl_fd, sig_fd, timer_fd;
 	uint64_t started_us, last_purge_us;

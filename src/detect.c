@@ -349,7 +349,10 @@ static void failed(struct detect *d, const struct txn *t, const struct sip_msg *
 		              "failed registrations", ts_us);
 	if (t->method == SIP_M_INVITE && (m->status == 403 || m->status == 404 || m->status == 484 || auth_fail))
 		count_failure(d, s, &s->badinv, &r->bad_invites, DET_BAD_INVITE, "failed calls", ts_us);
-	if (r->enumeration.count && t->user[0]) {
+	/* a challenge to a request without credentials is how every phone
+	 * starts (an office rebooting 60 phones behind one NAT): not a failure */
+	bool challenge = (m->status == 401 || m->status == 407) && !t->has_auth;
+	if (r->enumeration.count && t->user[0] && !challenge) {
 		uint32_t n = distinct_users(s, t->user, r->enumeration.window_s, ts_us);
 		uint32_t limit = threshold(d, &t->client, r->enumeration.count, ts_us);
 		if (n >= limit) {
