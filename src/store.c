@@ -364,7 +364,10 @@ static int add_block(struct store *s, const struct event *e, const char *ip,
 	if (run(s, Q_BLOCK_ADD, "store_event"))
 		return -1;
 	st = s->q[Q_HISTORY_ADD];
-	if (bind_text(st, 1, ip) || sqlite3_bind_int(st, 2, !perm) ||
+	/* block_threshold counts the detectors' dynamic blocks, as the verdict
+	 * does: a block by hand or from the blacklist is not one */
+	bool dynamic = !perm && e->det != DET_MANUAL && e->det != DET_BLACKLIST;
+	if (bind_text(st, 1, ip) || sqlite3_bind_int(st, 2, dynamic) ||
 	    sqlite3_bind_int(st, 3, perm) || sqlite3_bind_int64(st, 4, start))
 		return bind_fail(s, Q_HISTORY_ADD, "store_event");
 	return run(s, Q_HISTORY_ADD, "store_event");

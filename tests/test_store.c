@@ -306,8 +306,12 @@ static void test_history(void)
 	CHECK(put(s, EVT_BLOCK, "198.51.100.21", DET_SCANNER, T0, 0) == 0);
 	CHECK(put(s, EVT_UNBLOCK, "2001:db8::20", DET_SCANNER, T0 + 60 * SEC, -1) == 0);
 	CHECK(put(s, EVT_ANOMALY, "198.51.100.22", DET_ANOMALY, T0, -1) == 0);
+	/* blocks by hand do not count towards block_threshold */
+	CHECK(put(s, EVT_BLOCK, "198.51.100.23", DET_MANUAL, T0, 60) == 0);
+	CHECK(put(s, EVT_BLOCK, "198.51.100.23", DET_MANUAL, T0 + 100 * SEC, 60) == 0);
 	CHECK(store_history(s, on_hist, &h) == 0);
-	CHECK(h.n == 3);
+	CHECK(h.n == 4);
+	CHECK(hist_of(&h, "198.51.100.23") == 0);
 	CHECK(hist_of(&h, "198.51.100.20") == 3); /* dynamic blocks only */
 	CHECK(hist_of(&h, "2001:db8::20") == 1);  /* an unblock does not undo history */
 	CHECK(hist_of(&h, "198.51.100.21") == 0); /* permanent only */
