@@ -218,19 +218,27 @@ struct restore_ctx {
 	size_t n, cap;
 };
 
+/* Makes room for one more element in a growing array; false when out of memory. */
+static bool grow(void **v, size_t *cap, size_t n, size_t elem)
+{
+	if (n < *cap)
+		return true;
+	size_t ncap = *cap ? *cap * 2 : 1024;
+	void *nv = realloc(*v, ncap * elem);
+	if (!nv)
+		return false;
+	*v = nv;
+	*cap = ncap;
+	return true;
+}
+
 static void restore_block(void *ctx, const struct store_block *b)
 {
 	struct restore_ctx *r = ctx;
 	vrd_restore(eng_verdict(r->d->eng), &b->ip, det_from_name(b->detector),
 	            (uint32_t)inst_from_name(r->d->cfg, b->instance), b->permanent ? 0 : b->end_us);
-	if (r->n == r->cap) {
-		size_t ncap = r->cap ? r->cap * 2 : 1024;
-		struct fw_entry *nv = realloc(r->v, ncap * sizeof *nv);
-		if (!nv)
-			return;
-		r->v = nv;
-		r->cap = ncap;
-	}
+	if (!grow((void **)&r->v, &r->cap, r->n, sizeof *r->v))
+		return;
 	uint32_t left = b->permanent ? 0 : (uint32_t)((b->end_us - r->now_us + 999999) / 1000000);
 	r->v[r->n++] = (struct fw_entry){ b->ip, left ? left : (b->permanent ? 0 : 1) };
 }
@@ -240,8 +248,16 @@ static void restore_history(void *ctx, const struct ipprefix *ip, uint32_t n)
 	vrd_set_history(eng_verdict(((struct daemon *)ctx)->eng), ip, n);
 }
 
+/* Orders fw entries by prefix, for bsearch. */
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct fw_entry *x = a, *y = b;
+	int c = memcmp(x->ip.addr.b, y->ip.addr.b, 16);
+	return c ? c : (int)x->ip.plen - (int)y->ip.plen;
+}
+
 struct stale_ctx {
-	const struct restore_ctx *active;
+	const struct restore_ctx *active; /* sorted by entry_cmp */
 	struct ipprefix *v;
 	size_t n, cap;
 };
@@ -249,18 +265,10 @@ struct stale_ctx {
 static void collect_stale(void *ctx, const struct fw_entry *e)
 {
 	struct stale_ctx *s = ctx;
-	for (size_t i = 0; i < s->active->n; i++)
-		if (s->active->v[i].ip.plen == e->ip.plen && ip_eq(&s->active->v[i].ip.addr, &e->ip.addr))
-			return;
-	if (s->n == s->cap) {
-		size_t ncap = s->cap ? s->cap * 2 : 256;
-		struct ipprefix *nv = realloc(s->v, ncap * sizeof *nv);
-		if (!nv)
-			return;
-		s->v = nv;
-		s->cap = ncap;
-	}
-	s->v[s->n++] = e->ip;
+	if (bsearch(e, s->active->v, s->active->n, sizeof *e, entry_cmp))
+		return;
+	if (grow((void **)&s->v, &s->cap, s->n, sizeof *s->v))
+		s->v[s->n++] = e->ip;
 }
 
 /* Restores blocks and history from the store and makes the kernel sets
@@ -272,6 +280,8 @@ static int restore_state(struct daemon *d, uint64_t now_us)
 	int rc = 0;
 	store_history(d->rstore, restore_history, d);
 	store_blocks_active(d->rstore, now_us, restore_block, &r);
+	if (r.n)
+		qsort(r.v, r.n, sizeof *r.v, entry_cmp);
 	struct stale_ctx s = { .active = &r };
 	if (fw_list(d->fw, collect_stale, &s, err, sizeof err) != 0) {
 		logf_("firewall list failed: %s", err);
