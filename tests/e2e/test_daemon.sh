@@ -531,6 +531,14 @@ run_backend() {
 	} 2>/dev/null
 	DPID=
 	check "$L after kill -9 of the daemon, $P300 is still in the kernel set ($(elem $P300))" in_set $P300
+	# an element the store does not know, added while the daemon is down
+	local STRAY=198.51.100.123
+	if [ "$BACKEND" = nftables ]; then
+		ns_exec srv nft add element inet "$TABLE" v4 "{ $STRAY timeout 600s }"
+	else
+		ns_exec srv ipset add "${TABLE}4" $STRAY timeout 600
+	fi
+	check "$L a stray element $STRAY was added to our set while the daemon was down" in_set $STRAY
 	out=$(ctl status 2>&1); rc=$?
 	check "$L ctl after kill -9 (stale socket): non-zero exit ($rc) and 'cannot connect ... (is the daemon running?)' ($out)" \
 		fails_with $rc "$out" 'cannot connect.*\(is the daemon running\?\)'
@@ -548,6 +556,7 @@ run_backend() {
 		check "$L the ctl-added blacklist entry $BL2 is still blocked after the restart (got '${e:-absent}')" \
 			[ "$e" = permanent ]
 		check "$L the expired block of $A1 was not brought back" not_in_set $A1
+		check "$L the stray element $STRAY (unknown to the store) was removed at start" not_in_set $STRAY
 		grep '^sipwarden: restored' "$DLOG" | indent 2
 	else
 		notok "$L daemon restarts after kill -9"
