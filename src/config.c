@@ -244,6 +244,27 @@ static const char *parse_agents(const char *v, struct cfg_rules *r)
 	return NULL;
 }
 
+/* "00*, 011*, +*": prefixes (trailing '*') or exact numbers. */
+static const char *parse_dests(const char *v, struct cfg_rules *r)
+{
+	char buf[2048];
+	snprintf(buf, sizeof buf, "%s", v);
+	r->n_dests = 0;
+	for (char *save, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		tok = trim(tok);
+		if (!*tok)
+			continue;
+		size_t n = strlen(tok);
+		if (r->n_dests == CFG_MAX_DESTS)
+			return "too many blocked destinations (at most 32)";
+		if (n >= CFG_DEST_LEN || strspn(tok, "0123456789+*#abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") != n ||
+		    (strchr(tok, '*') && strchr(tok, '*') != tok + n - 1) || !strcmp(tok, "*"))
+			return "destinations are numbers or prefixes ending in '*' (such as 00*, 011*, +*)";
+		snprintf(r->dests[r->n_dests++], CFG_DEST_LEN, "%s", tok);
+	}
+	return NULL;
+}
+
 /* ---- keys of [sip] (also allowed in [instance]) ---- */
 
 static const char *set_rules_key(struct cfg_rules *r, const char *k, const char *v, bool *known)
@@ -259,6 +280,9 @@ static const char *set_rules_key(struct cfg_rules *r, const char *k, const char 
 		return m ? m : (r->nat_tolerance == 0 || r->nat_tolerance > 100) ? "nat_tolerance must be 1 to 100" : NULL;
 	}
 	if (!strcmp(k, "blocked_user_agents")) return parse_agents(v, r);
+	if (!strcmp(k, "blocked_destinations")) return parse_dests(v, r);
+	if (!strcmp(k, "invite_sweep")) return parse_rule(v, &r->invite_sweep);
+	if (!strcmp(k, "distributed_guessing")) return parse_rule(v, &r->distributed_guessing);
 	if (!strcmp(k, "block_time")) {
 		const char *m = parse_duration(v, &r->block_time_s);
 		return m ? m : r->block_time_s == 0 ? "block_time must be at least 1s" : NULL;
@@ -305,6 +329,18 @@ static const char *set_general(struct loader *L, const char *k, const char *v, b
 		return set_rules_key(&c->inst[0].rules, k, v, known);
 	if (!strcmp(k, "block_threshold")) return parse_u32(v, &c->block_threshold);
 	if (!strcmp(k, "database")) return parse_path(v, c->database, sizeof c->database);
+	if (!strcmp(k, "aggregate_after")) {
+		const char *m = parse_u32(v, &c->aggregate_after);
+		return m ? m : c->aggregate_after > 256 ? "aggregate_after must be 0 (off) to 256" : NULL;
+	}
+	if (!strcmp(k, "aggregate_v4")) {
+		const char *m = parse_u32(v, &c->aggregate_v4);
+		return m ? m : (c->aggregate_v4 && (c->aggregate_v4 < 8 || c->aggregate_v4 > 31)) ? "aggregate_v4 must be 0 (off) or 8 to 31" : NULL;
+	}
+	if (!strcmp(k, "aggregate_v6")) {
+		const char *m = parse_u32(v, &c->aggregate_v6);
+		return m ? m : (c->aggregate_v6 && (c->aggregate_v6 < 16 || c->aggregate_v6 > 127)) ? "aggregate_v6 must be 0 (off) or 16 to 127" : NULL;
+	}
 	if (!strcmp(k, "ctl_socket")) return parse_path(v, c->ctl_socket, sizeof c->ctl_socket);
 	if (!strcmp(k, "retention")) {
 		const char *m = parse_duration(v, &c->retention_s);
@@ -346,6 +382,34 @@ static const char *set_firewall(struct loader *L, const char *k, const char *v, 
 	}
 	if (!strcmp(k, "keep_blocks_on_exit"))
 		return parse_bool(v, &c->keep_blocks_on_exit);
+	*known = false;
+	return NULL;
+}
+
+static const char *set_tftp(struct loader *L, const char *k, const char *v, bool *known)
+{
+	struct cfg_tftp *t = &L->c->tftp;
+	*known = true;
+	if (!strcmp(k, "enabled")) return parse_bool(v, &t->enabled);
+	if (!strcmp(k, "ports")) return parse_ports(v, t->ports);
+	if (!strcmp(k, "bad_requests")) return parse_rule(v, &t->bad_requests);
+	if (!strcmp(k, "distinct_files")) return parse_rule(v, &t->distinct_files);
+	if (!strcmp(k, "allow_write")) return parse_bool(v, &t->allow_write);
+	*known = false;
+	return NULL;
+}
+
+static const char *set_dns(struct loader *L, const char *k, const char *v, bool *known)
+{
+	struct cfg_dns *d = &L->c->dns;
+	*known = true;
+	if (!strcmp(k, "enabled")) return parse_bool(v, &d->enabled);
+	if (!strcmp(k, "ports")) return parse_ports(v, d->ports);
+	if (!strcmp(k, "any_queries")) return parse_rule(v, &d->any_queries);
+	if (!strcmp(k, "queries")) return parse_rule(v, &d->queries);
+	if (!strcmp(k, "refused")) return parse_rule(v, &d->refused);
+	if (!strcmp(k, "block_zone_transfer")) return parse_bool(v, &d->block_zone_transfer);
+	if (!strcmp(k, "block_fingerprinting")) return parse_bool(v, &d->block_fingerprinting);
 	*known = false;
 	return NULL;
 }
@@ -407,6 +471,10 @@ static void handler(struct loader *L, const char *section, const char *name, con
 		else known = false;
 	} else if (!strcmp(section, "firewall")) {
 		msg = set_firewall(L, name, tv, &known);
+	} else if (!strcmp(section, "tftp")) {
+		msg = set_tftp(L, name, tv, &known);
+	} else if (!strcmp(section, "dns")) {
+		msg = set_dns(L, name, tv, &known);
 	} else if (L->inst >= 0) {
 		msg = set_instance(L, name, tv, &known);
 	}
@@ -423,7 +491,7 @@ static void on_section(struct loader *L, const char *name)
 	L->inst = -1;
 	L->in_known = true;
 	if (!strcmp(name, "general") || !strcmp(name, "sip") || !strcmp(name, "lists") ||
-	    !strcmp(name, "firewall"))
+	    !strcmp(name, "firewall") || !strcmp(name, "tftp") || !strcmp(name, "dns"))
 		return;
 	if (!strncmp(name, "instance", 8) && (name[8] == ' ' || name[8] == '\t')) {
 		const char *n = name + 9;
@@ -602,6 +670,14 @@ struct config *cfg_defaults(void)
 	strcpy(c->fw_backend, "nftables");
 	strcpy(c->fw_table, "sipwarden");
 	c->keep_blocks_on_exit = true;
+	c->aggregate_after = 5;
+	c->aggregate_v4 = 24;
+	c->aggregate_v6 = 64;
+	c->tftp = (struct cfg_tftp){ .enabled = true, .bad_requests = { 10, 60 }, .distinct_files = { 20, 600 } };
+	c->tftp.ports[69 >> 3] |= 1u << (69 & 7);
+	c->dns = (struct cfg_dns){ .enabled = true, .block_zone_transfer = true, .block_fingerprinting = true,
+	                           .any_queries = { 10, 60 }, .queries = { 100, 10 }, .refused = { 50, 60 } };
+	c->dns.ports[53 >> 3] |= 1u << (53 & 7);
 	c->n_inst = 1;
 	struct cfg_instance *in = &c->inst[0];
 	strcpy(in->name, "default");
@@ -612,6 +688,8 @@ struct config *cfg_defaults(void)
 	r->enumeration = (struct cfg_rule){ 20, 60 };
 	r->anomalies = (struct cfg_rule){ 5, 60 };
 	r->flood = (struct cfg_rule){ 200, 10 };
+	r->invite_sweep = (struct cfg_rule){ 10, 60 };
+	r->distributed_guessing = (struct cfg_rule){ 20, 600 };
 	r->nat_tolerance = 3;
 	r->block_time_s = 3600;
 	for (unsigned i = 0; i < ARRAY_LEN(default_agents); i++)

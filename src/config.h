@@ -27,13 +27,35 @@ struct cfg_rule {
 	uint32_t window_s;
 };
 
+#define CFG_MAX_DESTS 32
+#define CFG_DEST_LEN 32
+
 /* Rules that an instance may override. */
 struct cfg_rules {
 	struct cfg_rule bad_registrations, bad_invites, enumeration, anomalies, flood;
+	struct cfg_rule invite_sweep;          /* distinct failed call destinations */
+	struct cfg_rule distributed_guessing;  /* addresses failing on one username */
 	uint32_t nat_tolerance;
 	uint32_t block_time_s;
 	unsigned n_agents;
 	char agents[CFG_MAX_AGENTS][CFG_AGENT_LEN];
+	/* toll-fraud destination patterns: "00*" is a prefix, "123" exact */
+	unsigned n_dests;
+	char dests[CFG_MAX_DESTS][CFG_DEST_LEN];
+};
+
+/* [tftp]: phone provisioning server protection. */
+struct cfg_tftp {
+	bool enabled, allow_write;
+	uint8_t ports[8192];
+	struct cfg_rule bad_requests, distinct_files;
+};
+
+/* [dns]: protection of a DNS server on the host. */
+struct cfg_dns {
+	bool enabled, block_zone_transfer, block_fingerprinting;
+	uint8_t ports[8192];
+	struct cfg_rule any_queries, queries, refused;
 };
 
 struct cfg_prefixes {
@@ -68,6 +90,11 @@ struct config {
 	char fw_table[32];
 	bool fw_scope_services;           /* scope = services (else all) */
 	bool keep_blocks_on_exit;
+	/* subnet aggregation: block a prefix when this many of its addresses
+	 * are blocked at once (0 = off); prefix lengths, 0 disables a family */
+	uint32_t aggregate_after, aggregate_v4, aggregate_v6;
+	struct cfg_tftp tftp;
+	struct cfg_dns dns;
 	/* Instances; without [instance] sections there is one, "default", built
 	 * from [general] and [sip]. */
 	unsigned n_inst;

@@ -1,5 +1,6 @@
 /* detect: per-address sliding-window counters and the SIP rules. */
 #include "detect.h"
+#include "guess.h"
 #include "txn.h"
 
 #include <stdio.h>
@@ -9,7 +10,10 @@
 #define WIN_SLOTS 8
 #define NAT_MEMORY_S 3600   /* a successful REGISTER earns NAT tolerance for an hour */
 #define ANOMALY_LINES 10    /* anomaly event lines per address per minute */
-#define USER_SET 128        /* distinct usernames remembered per suspect */
+#define DSET 64             /* distinct usernames / destinations remembered per suspect */
+#define PROVEN_S 3600       /* two-way traffic proves an address for an hour */
+#define GUESS_USERS 4096    /* usernames watched for distributed guessing */
+#define GUESS_MARK_S 3600   /* half thresholds on an attacked username for an hour */
 #define TXN_CAP 65536
 #define TXN_TTL_MS 64000    /* 64 * T1: a transaction cannot live longer */
 
@@ -25,15 +29,22 @@ struct win {
 struct dstate {
 	struct akey key;
 	uint32_t last_ok_s;         /* last successful REGISTER, packet-time seconds */
+	uint32_t proven_s;          /* last two-way proof: success, or a TCP message */
+	uint32_t authed_s;          /* last success of a request with credentials */
 	struct win flood, anom, anom_lines;
+};
+
+/* Distinct strings (hashed) seen recently, with when. */
+struct dset {
+	uint32_t n;
+	struct { uint32_t hash, time_s; } e[DSET];
 };
 
 /* State for addresses that failed something: counters and evidence. */
 struct suspect {
 	struct akey key;
 	struct win badreg, badinv;
-	uint32_t n_uh;              /* entries used in uh[] */
-	struct { uint32_t hash, time_s; } uh[USER_SET];
+	struct dset users, dests;   /* usernames tried, call destinations failed */
 	struct evidence ev;
 };
 
@@ -52,6 +63,7 @@ struct detect {
 	void *ctx;
 	struct atab *addrs, *suspects;
 	struct txtab *txns;
+	struct guess *guess;
 	struct det_stats st;
 	char reason[128];
 	struct evidence scratch;
@@ -100,8 +112,9 @@ struct detect *det_new(const struct config *cfg, det_observe_fn fn, void *ctx)
 	d->addrs = atab_new(cfg->max_tracked, sizeof(struct dstate), NULL);
 	d->suspects = atab_new(nsusp, sizeof(struct suspect), NULL);
 	d->txns = txn_new(TXN_CAP, TXN_TTL_MS);
+	d->guess = guess_new(GUESS_USERS);
 	d->filters = malloc(CFG_MAX_INSTANCES * sizeof *d->filters);
-	if (!d->addrs || !d->suspects || !d->txns || !d->filters) {
+	if (!d->addrs || !d->suspects || !d->txns || !d->guess || !d->filters) {
 		det_free(d);
 		return NULL;
 	}
@@ -116,6 +129,7 @@ void det_free(struct detect *d)
 	atab_free(d->addrs);
 	atab_free(d->suspects);
 	txn_free(d->txns);
+	guess_free(d->guess);
 	free(d->filters);
 	free(d);
 }
@@ -181,16 +195,40 @@ static const struct cfg_rules *rules_of(const struct detect *d, const struct ake
 	return &d->cfg->inst[i].rules;
 }
 
+/* Did k prove two-way traffic within the last hour? */
+static bool proven(struct detect *d, const struct akey *k, uint64_t ts_us)
+{
+	struct dstate *s = atab_find(d->addrs, k);
+	return s && s->proven_s && (uint32_t)(ts_us / 1000000) - s->proven_s <= PROVEN_S;
+}
+
+/* Reports an observation; one_way marks evidence that needs no answer from
+ * the server, so a forged source address could have produced it. */
 static void fire(struct detect *d, enum obs_kind kind, enum detector det, const struct akey *k,
-                 uint64_t ts_us, uint32_t count, uint32_t window_s, const struct evidence *ev)
+                 uint64_t ts_us, uint32_t count, uint32_t window_s, const struct evidence *ev,
+                 bool one_way)
 {
 	struct observation o = {
 		.kind = kind, .det = det, .key = *k, .ts_us = ts_us, .count = count,
-		.window_s = window_s, .reason = d->reason, .ev = ev,
+		.window_s = window_s, .reason = d->reason, .ev = ev, .one_way = one_way,
+		.proven = one_way && proven(d, k, ts_us),
 	};
 	if (kind == OBS_FIRE)
 		d->st.fired[det]++;
 	d->fn(d->ctx, &o);
+}
+
+/* A destination pattern ("00*" prefix, or exact) that user matches. */
+static const char *blocked_dest(const struct cfg_rules *r, struct slice user)
+{
+	for (unsigned i = 0; i < r->n_dests && user.len; i++) {
+		const char *p = r->dests[i];
+		size_t n = strlen(p);
+		bool prefix = p[n - 1] == '*';
+		if (prefix ? (user.len >= n - 1 && !memcmp(user.p, p, n - 1)) : slice_eq(user, p))
+			return p;
+	}
+	return NULL;
 }
 
 static struct dstate *state_of(struct detect *d, const struct akey *k)
@@ -224,11 +262,14 @@ static void evidence_from_msg(struct evidence *ev, const struct sip_msg *m)
 	                 : m->to.user.len ? m->to.user : m->ruri_user);
 }
 
-void det_request(struct detect *d, const struct akey *client, const struct sip_msg *m, uint64_t ts_us)
+void det_request(struct detect *d, const struct akey *client, const struct sip_msg *m, bool stream,
+                 uint64_t ts_us)
 {
 	const struct cfg_rules *r = rules_of(d, client);
 	struct dstate *s = state_of(d, client);
 	d->st.requests++;
+	if (s && stream)
+		s->proven_s = (uint32_t)(ts_us / 1000000); /* a completed TCP handshake */
 	if (m->method != SIP_M_ACK)
 		txn_put(d->txns, m, client, ts_us);
 	const char *agent = blocked_agent(d, client, m);
@@ -236,7 +277,15 @@ void det_request(struct detect *d, const struct akey *client, const struct sip_m
 		memset(&d->scratch, 0, sizeof d->scratch);
 		evidence_from_msg(&d->scratch, m);
 		snprintf(d->reason, sizeof d->reason, "scanner User-Agent matches \"%s\"", agent);
-		fire(d, OBS_FIRE, DET_SCANNER, client, ts_us, 1, 0, &d->scratch);
+		fire(d, OBS_FIRE, DET_SCANNER, client, ts_us, 1, 0, &d->scratch, true);
+	}
+	const char *dest = m->method == SIP_M_INVITE && r->n_dests && (!s || !s->authed_s)
+	                   ? blocked_dest(r, m->ruri_user) : NULL;
+	if (dest) {
+		memset(&d->scratch, 0, sizeof d->scratch);
+		evidence_from_msg(&d->scratch, m);
+		snprintf(d->reason, sizeof d->reason, "call to a blocked destination (%s) without authentication", dest);
+		fire(d, OBS_FIRE, DET_TOLL_FRAUD, client, ts_us, 1, 0, &d->scratch, true);
 	}
 	if (s && r->flood.count) {
 		uint32_t n = win_add(&s->flood, r->flood.window_s, ts_us);
@@ -245,7 +294,7 @@ void det_request(struct detect *d, const struct akey *client, const struct sip_m
 			memset(&d->scratch, 0, sizeof d->scratch);
 			evidence_from_msg(&d->scratch, m);
 			snprintf(d->reason, sizeof d->reason, "%u requests in %u s", n, r->flood.window_s);
-			fire(d, OBS_FIRE, DET_FLOOD, client, ts_us, n, r->flood.window_s, &d->scratch);
+			fire(d, OBS_FIRE, DET_FLOOD, client, ts_us, n, r->flood.window_s, &d->scratch, true);
 		}
 	}
 }
@@ -270,7 +319,7 @@ void det_anomaly(struct detect *d, const struct akey *client, uint32_t anomalies
 	snprintf(d->scratch.anomaly, sizeof d->scratch.anomaly, "%s", what);
 	if (win_add(&s->anom_lines, 60, ts_us) <= ANOMALY_LINES) {
 		snprintf(d->reason, sizeof d->reason, "malformed SIP message: %s", what);
-		fire(d, OBS_ANOMALY, DET_ANOMALY, client, ts_us, 1, 0, &d->scratch);
+		fire(d, OBS_ANOMALY, DET_ANOMALY, client, ts_us, 1, 0, &d->scratch, true);
 	}
 	if (!r->anomalies.count)
 		return;
@@ -278,7 +327,7 @@ void det_anomaly(struct detect *d, const struct akey *client, uint32_t anomalies
 	if (n >= r->anomalies.count) {
 		win_reset(&s->anom);
 		snprintf(d->reason, sizeof d->reason, "%u malformed messages in %u s", n, r->anomalies.window_s);
-		fire(d, OBS_FIRE, DET_ANOMALY, client, ts_us, n, r->anomalies.window_s, &d->scratch);
+		fire(d, OBS_FIRE, DET_ANOMALY, client, ts_us, n, r->anomalies.window_s, &d->scratch, true);
 	}
 }
 
@@ -293,39 +342,77 @@ static uint32_t threshold(struct detect *d, const struct akey *k, uint32_t count
 	return count;
 }
 
-/* Distinct usernames within the window, remembering this one. */
-static uint32_t distinct_users(struct suspect *s, const char *user, uint32_t window_s, uint64_t ts_us)
+/* Distinct strings of set within the window, remembering this one. */
+static uint32_t distinct(struct dset *set, const char *str, uint32_t window_s, uint64_t ts_us)
 {
-	uint32_t h = (uint32_t)hash_bytes(user, strlen(user), 7), now_s = (uint32_t)(ts_us / 1000000);
-	uint32_t n = 0, oldest = 0, found = USER_SET;
-	for (uint32_t i = 0; i < s->n_uh; i++) {
-		if (s->uh[i].hash == h)
+	uint32_t h = (uint32_t)hash_bytes(str, strlen(str), 7), now_s = (uint32_t)(ts_us / 1000000);
+	uint32_t n = 0, oldest = 0, found = DSET;
+	for (uint32_t i = 0; i < set->n; i++) {
+		if (set->e[i].hash == h)
 			found = i;
-		if (s->uh[i].time_s < s->uh[oldest].time_s)
+		if (set->e[i].time_s < set->e[oldest].time_s)
 			oldest = i;
 	}
-	if (found == USER_SET)
-		found = s->n_uh < USER_SET ? s->n_uh++ : oldest;
-	s->uh[found].hash = h;
-	s->uh[found].time_s = now_s;
-	for (uint32_t i = 0; i < s->n_uh; i++)
-		if (now_s - s->uh[i].time_s < window_s)
+	if (found == DSET)
+		found = set->n < DSET ? set->n++ : oldest;
+	set->e[found].hash = h;
+	set->e[found].time_s = now_s;
+	for (uint32_t i = 0; i < set->n; i++)
+		if (now_s - set->e[i].time_s < window_s)
 			n++;
 	return n;
 }
 
+/* Counts one failure; halve: the username is under a distributed attack. */
 static void count_failure(struct detect *d, struct suspect *s, struct win *w, const struct cfg_rule *rule,
-                          enum detector det, const char *what, uint64_t ts_us)
+                          enum detector det, const char *what, bool halve, uint64_t ts_us)
 {
 	if (!rule->count)
 		return;
 	uint32_t n = win_add(w, rule->window_s, ts_us);
 	uint32_t limit = threshold(d, &s->key, rule->count, ts_us);
+	if (halve)
+		limit = (limit + 1) / 2;
 	if (n < limit)
 		return;
 	win_reset(w);
-	snprintf(d->reason, sizeof d->reason, "%u %s in %u s", n, what, rule->window_s);
-	fire(d, OBS_FIRE, det, &s->key, ts_us, n, rule->window_s, &s->ev);
+	snprintf(d->reason, sizeof d->reason, "%u %s in %u s%s", n, what, rule->window_s,
+	         halve ? " (username under distributed attack: half threshold)" : "");
+	fire(d, OBS_FIRE, det, &s->key, ts_us, n, rule->window_s, &s->ev, false);
+}
+
+/* One username failing authentication from many addresses: an alert once,
+ * then half thresholds for failures on it. */
+static void distributed(struct detect *d, const struct txn *t, const struct cfg_rules *r, uint64_t ts_us)
+{
+	const struct cfg_rule *rule = &r->distributed_guessing;
+	uint32_t n = guess_fail(d->guess, t->user, &t->client.ip, rule->window_s, ts_us);
+	if (n < rule->count)
+		return;
+	memset(&d->scratch, 0, sizeof d->scratch);
+	evd_add_user(&d->scratch, (struct slice){ t->user, strlen(t->user) });
+	if (!guess_mark(d->guess, t->user, rule->window_s, ts_us, ts_us + GUESS_MARK_S * 1000000ULL, &d->scratch))
+		return;
+	char user[TXN_USER_LEN];
+	slice_copy(user, sizeof user, (struct slice){ t->user, strlen(t->user) });
+	snprintf(d->reason, sizeof d->reason, "username \"%s\" failed from %u addresses in %u s", user, n,
+	         rule->window_s);
+	fire(d, OBS_ALERT, DET_DISTRIBUTED_GUESSING, &t->client, ts_us, n, rule->window_s, &d->scratch, false);
+}
+
+/* A failed INVITE: distinct destinations tried (toll-fraud sweeps). */
+static void sweep(struct detect *d, struct suspect *s, const struct txn *t, const struct cfg_rules *r,
+                  uint64_t ts_us)
+{
+	const struct cfg_rule *rule = &r->invite_sweep;
+	if (!rule->count || !t->dest[0])
+		return;
+	uint32_t n = distinct(&s->dests, t->dest, rule->window_s, ts_us);
+	if (n < threshold(d, &t->client, rule->count, ts_us))
+		return;
+	s->dests.n = 0;
+	snprintf(d->reason, sizeof d->reason, "%u call destinations failed in %u s", n, rule->window_s);
+	fire(d, OBS_FIRE, DET_TOLL_FRAUD, &t->client, ts_us, n, rule->window_s, &s->ev, false);
 }
 
 static void failed(struct detect *d, const struct txn *t, const struct sip_msg *m, uint64_t ts_us)
@@ -344,21 +431,30 @@ static void failed(struct detect *d, const struct txn *t, const struct sip_msg *
 		ev->methods |= 1u << t->method;
 	bool creds = t->has_auth && !m->challenge_stale;
 	bool auth_fail = (m->status == 401 || m->status == 407) && creds;
+	bool halve = false;
+	if (t->user[0] && r->distributed_guessing.count && (auth_fail || (m->status == 403 && creds))) {
+		distributed(d, t, r, ts_us);
+		halve = guess_marked(d->guess, t->user, ts_us);
+	}
 	if (t->method == SIP_M_REGISTER && (m->status == 403 || m->status == 404 || auth_fail))
 		count_failure(d, s, &s->badreg, &r->bad_registrations, DET_BAD_REGISTRATION,
-		              "failed registrations", ts_us);
+		              "failed registrations", halve, ts_us);
 	if (t->method == SIP_M_INVITE && (m->status == 403 || m->status == 404 || m->status == 484 || auth_fail))
-		count_failure(d, s, &s->badinv, &r->bad_invites, DET_BAD_INVITE, "failed calls", ts_us);
+		count_failure(d, s, &s->badinv, &r->bad_invites, DET_BAD_INVITE, "failed calls", halve, ts_us);
 	/* a challenge to a request without credentials is how every phone
 	 * starts (an office rebooting 60 phones behind one NAT): not a failure */
 	bool challenge = (m->status == 401 || m->status == 407) && !t->has_auth;
-	if (r->enumeration.count && t->user[0] && !challenge) {
-		uint32_t n = distinct_users(s, t->user, r->enumeration.window_s, ts_us);
+	if (challenge)
+		return;
+	if (t->method == SIP_M_INVITE)
+		sweep(d, s, t, r, ts_us);
+	if (r->enumeration.count && t->user[0]) {
+		uint32_t n = distinct(&s->users, t->user, r->enumeration.window_s, ts_us);
 		uint32_t limit = threshold(d, &t->client, r->enumeration.count, ts_us);
 		if (n >= limit) {
-			s->n_uh = 0;
+			s->users.n = 0;
 			snprintf(d->reason, sizeof d->reason, "%u usernames tried in %u s", n, r->enumeration.window_s);
-			fire(d, OBS_FIRE, DET_ENUMERATION, &t->client, ts_us, n, r->enumeration.window_s, ev);
+			fire(d, OBS_FIRE, DET_ENUMERATION, &t->client, ts_us, n, r->enumeration.window_s, ev, false);
 		}
 	}
 }
@@ -375,10 +471,15 @@ void det_response(struct detect *d, const struct sip_msg *m, uint64_t ts_us)
 	}
 	d->st.matched++;
 	if (m->status < 300) {
-		if (t->method == SIP_M_REGISTER) {
-			struct dstate *s = atab_find(d->addrs, &t->client);
-			if (s)
-				s->last_ok_s = (uint32_t)(ts_us / 1000000);
+		/* a success proves the address is real (the answer reached it) */
+		struct dstate *s = atab_find(d->addrs, &t->client);
+		uint32_t now_s = (uint32_t)(ts_us / 1000000);
+		if (s && (t->method == SIP_M_REGISTER || t->has_auth)) {
+			s->proven_s = now_s;
+			if (t->method == SIP_M_REGISTER)
+				s->last_ok_s = now_s;
+			if (t->has_auth)
+				s->authed_s = now_s;
 		}
 		return;
 	}

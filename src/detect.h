@@ -4,7 +4,12 @@
  *
  * Rules: bad_registration, bad_invite, enumeration (with NAT tolerance for
  * addresses that registered successfully in the last hour), scanner (blocked
- * User-Agents, first message), anomaly (malformed messages) and flood. */
+ * User-Agents, first message), anomaly (malformed messages), flood,
+ * toll_fraud (blocked destinations from unauthenticated addresses, and
+ * sweeps of failed call destinations) and distributed_guessing (one
+ * username failing from many addresses: an alert, then half thresholds on
+ * that username for an hour).  Observations of one-way evidence carry
+ * whether the address proved two-way traffic recently (spoof resistance). */
 #ifndef SW_DETECT_H
 #define SW_DETECT_H
 
@@ -16,6 +21,7 @@
 enum obs_kind {
 	OBS_FIRE,    /* a rule crossed its threshold: verdict decides */
 	OBS_ANOMALY, /* a malformed message was seen: report it (rate-limited here) */
+	OBS_ALERT,   /* worth telling, not blocking (distributed guessing) */
 };
 
 struct observation {
@@ -24,6 +30,8 @@ struct observation {
 	struct akey key;
 	uint64_t ts_us;
 	uint32_t count, window_s;
+	bool one_way;   /* the evidence needs no answer from the server (spoofable) */
+	bool proven;    /* the address proved two-way traffic in the last hour */
 	const char *reason;
 	const struct evidence *ev; /* valid during the callback only */
 };
@@ -43,8 +51,10 @@ struct detect *det_new(const struct config *cfg, det_observe_fn fn, void *ctx);
 void det_free(struct detect *d);
 void det_set_config(struct detect *d, const struct config *cfg);
 
-/* A request from client (key.inst is the instance it was sent to). */
-void det_request(struct detect *d, const struct akey *client, const struct sip_msg *m, uint64_t ts_us);
+/* A request from client (key.inst is the instance it was sent to); stream
+ * is true for TCP, whose completed handshake proves the address is real. */
+void det_request(struct detect *d, const struct akey *client, const struct sip_msg *m, bool stream,
+                 uint64_t ts_us);
 /* A response from the protected server of instance inst. */
 void det_response(struct detect *d, const struct sip_msg *m, uint64_t ts_us);
 /* A message from client that is malformed: anomalies is a mask of

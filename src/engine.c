@@ -87,7 +87,7 @@ static void on_message(struct engine *e, const struct packet *p, const uint8_t *
 		return;
 	if (m->anomalies)
 		det_anomaly(e->det, &client, m->anomalies, NULL, p->ts_us);
-	det_request(e->det, &client, m, p->ts_us);
+	det_request(e->det, &client, m, stream, p->ts_us);
 }
 
 /* TCP: frame messages by Content-Length; returns the bytes consumed. */

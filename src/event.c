@@ -10,6 +10,8 @@ static const char *const type_names[EVT__COUNT] = { "block", "unblock", "anomaly
 static const char *const det_names[DET__COUNT] = {
 	"bad_registration", "scanner", "enumeration", "bad_invite",
 	"anomaly", "flood", "blacklist", "manual",
+	"toll_fraud", "distributed_guessing", "aggregate",
+	"tftp_bruteforce", "dns_abuse",
 };
 
 const char *evt_type_name(enum evt_type t) { return t < EVT__COUNT ? type_names[t] : "?"; }
@@ -110,6 +112,17 @@ static void put_evidence(struct out *o, const struct evidence *ev)
 	if (ev->anomaly[0]) {
 		put(o, first ? "\"anomaly\":" : ",\"anomaly\":", first ? 10 : 11);
 		put_str(o, ev->anomaly);
+		first = false;
+	}
+	if (ev->n_addrs) {
+		char ip[IP_STRLEN];
+		put(o, first ? "\"addresses\":[" : ",\"addresses\":[", first ? 13 : 14);
+		for (unsigned i = 0; i < ev->n_addrs; i++) {
+			if (i)
+				put(o, ",", 1);
+			put_str(o, ip_format(&ev->addrs[i], ip));
+		}
+		put(o, "]", 1);
 	}
 	put(o, "}", 1);
 }

@@ -9,11 +9,15 @@ enum evt_type { EVT_BLOCK, EVT_UNBLOCK, EVT_ANOMALY, EVT_ALERT, EVT__COUNT };
 
 enum detector {
 	DET_BAD_REGISTRATION, DET_SCANNER, DET_ENUMERATION, DET_BAD_INVITE,
-	DET_ANOMALY, DET_FLOOD, DET_BLACKLIST, DET_MANUAL, DET__COUNT
+	DET_ANOMALY, DET_FLOOD, DET_BLACKLIST, DET_MANUAL,
+	DET_TOLL_FRAUD, DET_DISTRIBUTED_GUESSING, DET_AGGREGATE,
+	DET_TFTP_BRUTEFORCE, DET_DNS_ABUSE,
+	DET__COUNT
 };
 
 #define EVD_MAX_USERS 10
 #define EVD_MAX_CODES 8
+#define EVD_MAX_ADDRS 10
 
 /* What made a detector fire: owned copies, safe to keep. */
 struct evidence {
@@ -24,6 +28,8 @@ struct evidence {
 	uint16_t codes[EVD_MAX_CODES]; /* distinct response codes seen */
 	uint32_t methods;              /* bit (1 << enum sip_method) per method seen */
 	char anomaly[32];              /* anomaly reason code, for anomaly events */
+	uint8_t n_addrs;
+	struct ipaddr addrs[EVD_MAX_ADDRS]; /* other addresses involved (distributed guessing) */
 };
 
 struct event {

@@ -19,6 +19,7 @@ struct txn {
 	bool has_auth;           /* the request carried credentials */
 	char user[TXN_USER_LEN]; /* username tried (credentials, else To/R-URI user), raw bytes */
 	char ua[TXN_UA_LEN];     /* User-Agent of the request, raw bytes: sanitise before use */
+	char dest[TXN_USER_LEN]; /* INVITE: the Request-URI user (destination), raw bytes */
 };
 
 struct txtab;

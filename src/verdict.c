@@ -24,11 +24,18 @@ struct heap_ent {
 	struct vblock *b;
 };
 
+/* Active host blocks per aggregation prefix (/24, /64 by default). */
+struct aggcount {
+	struct akey key;         /* the prefix's network; inst = its plen */
+	uint32_t count;
+};
+
 struct verdict {
 	const struct config *cfg;
 	vrd_event_fn fn;
 	void *ctx;
 	struct atab *tab;
+	struct atab *agg;
 	struct heap_ent *heap;
 	uint32_t heap_n, heap_cap;
 	struct vrd_stats st;
@@ -37,6 +44,11 @@ struct verdict {
 static bool pinned(const void *rec)
 {
 	return ((const struct vblock *)rec)->active;
+}
+
+static bool agg_pinned(const void *rec)
+{
+	return ((const struct aggcount *)rec)->count > 0;
 }
 
 struct verdict *vrd_new(const struct config *cfg, vrd_event_fn fn, void *ctx)
@@ -48,9 +60,10 @@ struct verdict *vrd_new(const struct config *cfg, vrd_event_fn fn, void *ctx)
 	v->fn = fn;
 	v->ctx = ctx;
 	v->tab = atab_new(cfg->max_tracked, sizeof(struct vblock), pinned);
+	v->agg = atab_new(cfg->max_tracked, sizeof(struct aggcount), agg_pinned);
 	v->heap_cap = cfg->max_tracked + 1024;
 	v->heap = malloc((size_t)v->heap_cap * sizeof *v->heap);
-	if (!v->tab || !v->heap) {
+	if (!v->tab || !v->agg || !v->heap) {
 		vrd_free(v);
 		return NULL;
 	}
@@ -62,6 +75,7 @@ void vrd_free(struct verdict *v)
 	if (!v)
 		return;
 	atab_free(v->tab);
+	atab_free(v->agg);
 	free(v->heap);
 	free(v);
 }
@@ -167,6 +181,8 @@ static struct ipprefix block_prefix(const struct vblock *b)
 }
 
 /* Makes b an active block of duration_s (0 = permanent) and emits the event. */
+static void aggregate_count(struct verdict *v, const struct vblock *b, int delta, const struct observation *o);
+
 static void activate(struct verdict *v, struct vblock *b, const struct observation *o, uint32_t duration_s)
 {
 	b->permanent = duration_s == 0;
@@ -179,12 +195,12 @@ static void activate(struct verdict *v, struct vblock *b, const struct observati
 	struct ipprefix ip = block_prefix(b);
 	if (b->permanent) {
 		v->st.permanent++;
-		emit(v, EVT_BLOCK, o, &ip, 0);
-		return;
+	} else {
+		b->end_us = o->ts_us + (uint64_t)duration_s * 1000000;
+		heap_push(v, b->end_us, b);
 	}
-	b->end_us = o->ts_us + (uint64_t)duration_s * 1000000;
-	heap_push(v, b->end_us, b);
 	emit(v, EVT_BLOCK, o, &ip, duration_s);
+	aggregate_count(v, b, +1, o); /* after the event: the host first, then its prefix */
 }
 
 /* The block record for ip, created when missing; NULL when the table is full. */
@@ -222,16 +238,106 @@ void vrd_observe(struct verdict *v, const struct observation *o)
 		emit(v, EVT_ANOMALY, o, &ip, -1);
 		return;
 	}
+	if (o->kind == OBS_ALERT) {
+		alert(v, o);
+		return;
+	}
 	if (cfg_prefixes_match(&v->cfg->blacklist, &o->key.ip))
 		return; /* blocked permanently since the start */
-	if (cfg_prefixes_match(&v->cfg->whitelist, &o->key.ip))
+	if (cfg_prefixes_match(&v->cfg->whitelist, &o->key.ip)) {
 		alert(v, o);
-	else
+	} else if (o->one_way && o->proven) {
+		/* spoof resistance: a forged packet must not block a real customer */
+		char reason[160];
+		struct observation a = *o;
+		snprintf(reason, sizeof reason, "%s; not blocked: the address proved two-way traffic in the last hour",
+		         o->reason ? o->reason : "");
+		a.reason = reason;
+		alert(v, &a);
+	} else {
 		block(v, o);
+	}
+}
+
+/* ---- subnet aggregation ---- */
+
+static bool overlaps(const struct ipprefix *a, const struct ipprefix *b)
+{
+	return (a->plen <= b->plen && prefix_contains(a, &b->addr)) ||
+	       (b->plen <= a->plen && prefix_contains(b, &a->addr));
+}
+
+/* Blocks p, or the parts of p that hold no whitelisted address: a prefix
+ * with a whitelisted address inside is split in halves, recursively. */
+static void block_cover(struct verdict *v, const struct ipprefix *p, const struct observation *o,
+                        uint32_t duration_s)
+{
+	const struct cfg_prefixes *wl = &v->cfg->whitelist;
+	bool clash = false;
+	for (size_t i = 0; i < wl->n && !clash; i++)
+		clash = overlaps(&wl->v[i], p);
+	if (!clash) {
+		struct vblock *b = record(v, p);
+		if (b && !b->active)
+			activate(v, b, o, duration_s);
+		return;
+	}
+	if (p->plen == 128)
+		return; /* the whitelisted address itself */
+	for (size_t i = 0; i < wl->n; i++)
+		if (wl->v[i].plen <= p->plen && prefix_contains(&wl->v[i], &p->addr))
+			return; /* wholly whitelisted */
+	struct ipprefix lo = { p->addr, (uint8_t)(p->plen + 1) }, hi = lo;
+	hi.addr.b[p->plen / 8] |= (uint8_t)(0x80 >> (p->plen % 8));
+	block_cover(v, &lo, o, duration_s);
+	block_cover(v, &hi, o, duration_s);
+}
+
+/* The aggregation prefix of a host, or false when aggregation is off for it. */
+static bool agg_prefix(const struct verdict *v, const struct ipaddr *a, struct ipprefix *p)
+{
+	bool v4 = ip_is_v4(a);
+	uint32_t bits = v4 ? v->cfg->aggregate_v4 : v->cfg->aggregate_v6;
+	if (!v->cfg->aggregate_after || !bits)
+		return false;
+	p->plen = (uint8_t)(v4 ? 96 + bits : bits);
+	p->addr = *a;
+	for (unsigned i = p->plen; i < 128; i++)
+		p->addr.b[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
+	return true;
+}
+
+/* Counts active host blocks per prefix; at aggregate_after blocks at once
+ * (o != NULL: a new block, not a restore) the prefix is blocked. */
+static void aggregate_count(struct verdict *v, const struct vblock *b, int delta, const struct observation *o)
+{
+	struct ipprefix p;
+	if (b->plen != 128 || !agg_prefix(v, &b->key.ip, &p))
+		return;
+	struct akey k = { p.addr, p.plen };
+	bool created;
+	struct aggcount *c = delta > 0 ? atab_get(v->agg, &k, &created) : atab_find(v->agg, &k);
+	if (!c)
+		return;
+	if (delta < 0) {
+		if (c->count && --c->count == 0)
+			atab_del(v->agg, c);
+		return;
+	}
+	c->count++;
+	if (!o || o->det == DET_BLACKLIST || c->count != v->cfg->aggregate_after)
+		return;
+	char reason[128], ps[IP_STRLEN];
+	snprintf(reason, sizeof reason, "%u addresses of %s blocked at once", c->count, prefix_format(&p, ps));
+	struct observation a = { .kind = OBS_FIRE, .det = DET_AGGREGATE, .key = o->key, .ts_us = o->ts_us,
+	                         .count = c->count, .reason = reason };
+	const struct cfg_rules *r = &v->cfg->inst[o->key.inst < v->cfg->n_inst ? o->key.inst : 0].rules;
+	block_cover(v, &p, &a, r->block_time_s);
 }
 
 static void deactivate(struct verdict *v, struct vblock *b, const char *reason, uint64_t ts_us)
 {
+	aggregate_count(v, b, -1, NULL);
 	b->active = false;
 	v->st.unblocks++;
 	v->st.active--;
@@ -267,6 +373,7 @@ void vrd_restore(struct verdict *v, const struct ipprefix *ip, enum detector det
 	b->inst = (uint8_t)inst;
 	b->end_us = end_us;
 	v->st.active++;
+	aggregate_count(v, b, +1, NULL);
 	if (!b->permanent)
 		heap_push(v, end_us, b);
 }

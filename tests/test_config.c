@@ -97,6 +97,47 @@ static void test_full_file(void)
 	cfg_free(c);
 }
 
+static void test_issue4_keys(void)
+{
+	char errs[2048] = "";
+	struct config *c = cfg_defaults();
+	CHECK(c->aggregate_after == 5 && c->aggregate_v4 == 24 && c->aggregate_v6 == 64);
+	CHECK(c->tftp.enabled && !c->tftp.allow_write && cfg_port_test(c->tftp.ports, 69));
+	CHECK(c->tftp.bad_requests.count == 10 && c->tftp.distinct_files.count == 20 && c->tftp.distinct_files.window_s == 600);
+	CHECK(c->dns.enabled && c->dns.block_zone_transfer && c->dns.block_fingerprinting && cfg_port_test(c->dns.ports, 53));
+	CHECK(c->dns.any_queries.count == 10 && c->dns.queries.count == 100 && c->dns.queries.window_s == 10 && c->dns.refused.count == 50);
+	CHECK(c->inst[0].rules.invite_sweep.count == 10 && c->inst[0].rules.distributed_guessing.count == 20 &&
+	      c->inst[0].rules.distributed_guessing.window_s == 600 && c->inst[0].rules.n_dests == 0);
+	cfg_free(c);
+	c = load("[general]\naggregate_after = 0\naggregate_v4 = 16\naggregate_v6 = 48\n"
+	         "[sip]\nblocked_destinations = 00*, 011*, +*, 900123\ninvite_sweep = 5/1m\ndistributed_guessing = 30/15m\n"
+	         "[tftp]\nenabled = no\nports = 69, 6969\nbad_requests = 3/1m\ndistinct_files = off\nallow_write = yes\n"
+	         "[dns]\nenabled = yes\nports = 53, 5353\nany_queries = 2/1m\nqueries = 50/5s\nrefused = off\n"
+	         "block_zone_transfer = no\nblock_fingerprinting = no\n", errs, sizeof errs);
+	CHECK_MSG(c != NULL, "%s", errs);
+	if (c) {
+		CHECK(c->aggregate_after == 0 && c->aggregate_v4 == 16 && c->aggregate_v6 == 48);
+		CHECK(c->inst[0].rules.n_dests == 4 && !strcmp(c->inst[0].rules.dests[3], "900123"));
+		CHECK(c->inst[0].rules.invite_sweep.count == 5 && c->inst[0].rules.distributed_guessing.window_s == 900);
+		CHECK(!c->tftp.enabled && c->tftp.allow_write && cfg_port_test(c->tftp.ports, 6969) && c->tftp.distinct_files.count == 0);
+		CHECK(cfg_port_test(c->dns.ports, 5353) && c->dns.queries.window_s == 5 && !c->dns.block_zone_transfer);
+		cfg_free(c);
+	}
+	static const struct { const char *text, *want; } bad[] = {
+		{ "[sip]\nblocked_destinations = 0*0\n", ":2: blocked_destinations:" },
+		{ "[sip]\nblocked_destinations = *\n", ":2: blocked_destinations:" },
+		{ "[general]\naggregate_v4 = 40\n", ":2: aggregate_v4:" },
+		{ "[tftp]\nallow_write = maybe\n", ":2: allow_write:" },
+		{ "[dns]\nfoo = 1\n", ":2: unknown key 'foo' in [dns]" },
+	};
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+		errs[0] = '\0';
+		c = load(bad[i].text, errs, sizeof errs);
+		CHECK_MSG(c == NULL && strstr(errs, bad[i].want), "case %zu: %s", i, errs);
+		cfg_free(c);
+	}
+}
+
 static void test_instances(void)
 {
 	char errs[2048] = "";
@@ -176,6 +217,7 @@ int main(void)
 	test_defaults();
 	test_full_file();
 	test_instances();
+	test_issue4_keys();
 	test_errors();
 	return T_DONE();
 }

@@ -314,6 +314,14 @@ static void test_scanner_enumeration_invite(void)
 	const struct rec_event *b = find_ev(EVT_BLOCK, "203.0.113.68");
 	CHECK(b && b->count == 20);
 
+	/* 60 phones of one office registering at once (challenges): no enumeration */
+	for (unsigned i = 0; i < 60; i++) {
+		char user[16];
+		snprintf(user, sizeof user, "%u", 3000 + i);
+		phone_register(T0 + i * 100000, "203.0.113.71", user, 2 * i);
+	}
+	CHECK(count_ev(EVT_BLOCK, -1, "203.0.113.71") == 0);
+
 	/* bad_invite: authenticated INVITEs answered 403 */
 	for (unsigned i = 0; i < 10; i++) {
 		struct req v = { "INVITE", "0044123456", "tollbot", "1001", NULL, i };
@@ -452,6 +460,131 @@ static void test_ipv6_and_instances(void)
 	CHECK(b && !strcmp(b->instance, "pbx1") && b->count == 10);
 }
 
+
+static void test_aggregation(void)
+{
+	setup("[general]\naggregate_after = 5\n[lists]\nwhitelist = 203.0.113.10\n");
+	struct req s = { "OPTIONS", "100", "friendly-scanner", NULL, NULL, 1 };
+	for (unsigned i = 0; i < 4; i++) {
+		char ip[32];
+		snprintf(ip, sizeof ip, "198.51.100.%u", 50 + i);
+		txn(T0 + i * SEC, ip, &s, 0, false);
+	}
+	CHECK(count_ev(EVT_BLOCK, DET_AGGREGATE, NULL) == 0);
+	txn(T0 + 5 * SEC, "198.51.100.54", &s, 0, false);
+	CHECK(count_ev(EVT_BLOCK, DET_AGGREGATE, "198.51.100.0/24") == 1);
+	const struct rec_event *a = find_ev(EVT_BLOCK, "198.51.100.0/24");
+	CHECK(a && a->count == 5 && a->duration_s == 3600);
+	CHECK(nevs == 6 && evs[4].det == DET_SCANNER && evs[5].det == DET_AGGREGATE); /* host first */
+	/* a whitelisted address inside: the prefix is split around it */
+	for (unsigned i = 0; i < 5; i++) {
+		char ip[32];
+		snprintf(ip, sizeof ip, "203.0.113.%u", 100 + i);
+		txn(T0 + i * SEC, ip, &s, 0, false);
+	}
+	CHECK(count_ev(EVT_BLOCK, DET_AGGREGATE, "203.0.113.0/24") == 0);
+	CHECK(count_ev(EVT_BLOCK, DET_AGGREGATE, "203.0.113.128/25") == 1);
+	CHECK(count_ev(EVT_BLOCK, DET_AGGREGATE, "203.0.113.0/29") == 1);
+	CHECK(count_ev(EVT_BLOCK, DET_AGGREGATE, "203.0.113.8/31") == 1);
+	CHECK(count_ev(EVT_BLOCK, DET_AGGREGATE, "203.0.113.11") == 1);
+	CHECK(count_ev(EVT_BLOCK, DET_AGGREGATE, "203.0.113.10") == 0);
+	CHECK(count_ev(EVT_BLOCK, DET_AGGREGATE, NULL) == 1 + 8); /* /25 /26 /27 /28 /29 /30(12) /31(8) /32(11) */
+	/* IPv6: /64 */
+	for (unsigned i = 0; i < 5; i++) {
+		char ip[64];
+		snprintf(ip, sizeof ip, "2001:db8:5::%x", 0x100 + i);
+		txn(T0 + i * SEC, ip, &s, 0, false);
+	}
+	CHECK(count_ev(EVT_BLOCK, DET_AGGREGATE, "2001:db8:5::/64") == 1);
+	/* aggregation off */
+	setup("[general]\naggregate_after = 0\n");
+	for (unsigned i = 0; i < 8; i++) {
+		char ip[32];
+		snprintf(ip, sizeof ip, "198.51.100.%u", 50 + i);
+		txn(T0 + i * SEC, ip, &s, 0, false);
+	}
+	CHECK(count_ev(EVT_BLOCK, DET_AGGREGATE, NULL) == 0);
+}
+
+static void test_spoof_resistance(void)
+{
+	setup(NULL);
+	phone_register(T0, "198.51.100.10", "1003", 1);
+	/* a forged scanner packet with the phone's address: alert, not block */
+	struct req s = { "OPTIONS", "100", "friendly-scanner", NULL, NULL, 7 };
+	txn(T0 + 10 * SEC, "198.51.100.10", &s, 0, false);
+	CHECK(count_ev(EVT_BLOCK, -1, "198.51.100.10") == 0);
+	CHECK(count_ev(EVT_ALERT, DET_SCANNER, "198.51.100.10") == 1);
+	/* a forged flood too */
+	for (unsigned i = 0; i < 250; i++) {
+		struct req f = { "OPTIONS", "100", "ok/1.0", NULL, NULL, 100 + i };
+		txn(T0 + 20 * SEC + i * 1000, "198.51.100.10", &f, 0, false);
+	}
+	CHECK(count_ev(EVT_BLOCK, -1, "198.51.100.10") == 0);
+	/* evidence that needs the server's answers still counts (with NAT tolerance) */
+	for (unsigned i = 0; i < 30; i++)
+		guess(T0 + 40 * SEC + i * 100000, "198.51.100.10", "1005", 500 + i, 403);
+	CHECK(count_ev(EVT_BLOCK, DET_BAD_REGISTRATION, "198.51.100.10") == 1);
+	/* an hour later the proof has expired */
+	txn(T0 + 3700 * SEC, "198.51.100.12", &s, 0, false);
+	phone_register(T0 + 100 * SEC, "198.51.100.13", "1004", 1);
+	txn(T0 + 3800 * SEC, "198.51.100.13", &s, 0, false);
+	CHECK(count_ev(EVT_BLOCK, DET_SCANNER, "198.51.100.13") == 1);
+}
+
+static void test_toll_fraud_and_distributed(void)
+{
+	setup("[sip]\nblocked_destinations = 00*, +*, 011*\n");
+	/* a call to a blocked destination from an address that never authenticated */
+	struct req v = { "INVITE", "0044201234567", "pbx/1.0", NULL, NULL, 1 };
+	txn(T0, "203.0.113.90", &v, 407, false);
+	CHECK(count_ev(EVT_BLOCK, DET_TOLL_FRAUD, "203.0.113.90") == 1);
+	/* the same call from an authenticated phone is its own business */
+	phone_register(T0, "198.51.100.10", "1003", 1);
+	struct req ok = { "INVITE", "0044201234567", "Yealink", "1003", NULL, 9 };
+	txn(T0 + SEC, "198.51.100.10", &ok, 200, false);
+	txn(T0 + 2 * SEC, "198.51.100.10", &v, 0, false);
+	CHECK(count_ev(EVT_BLOCK, -1, "198.51.100.10") == 0);
+	/* not a blocked destination */
+	struct req local = { "INVITE", "1002", "pbx/1.0", NULL, NULL, 1 };
+	txn(T0, "203.0.113.91", &local, 0, false);
+	CHECK(count_ev(EVT_BLOCK, -1, "203.0.113.91") == 0);
+	/* an INVITE sweep: 10 distinct destinations answered 404 */
+	for (unsigned i = 0; i < 10; i++) {
+		char dest[16];
+		snprintf(dest, sizeof dest, "9%05u", i);
+		struct req w = { "INVITE", dest, "sweeper", NULL, NULL, i };
+		txn(T0 + i * SEC, "203.0.113.92", &w, i < 5 ? 404 : 403, false);
+	}
+	CHECK(count_ev(EVT_BLOCK, -1, "203.0.113.92") == 1);
+	const struct rec_event *b = find_ev(EVT_BLOCK, "203.0.113.92");
+	CHECK(b && (b->det == DET_TOLL_FRAUD || b->det == DET_BAD_INVITE));
+
+	/* distributed guessing: user 1001 fails from 25 addresses, 2 tries each */
+	setup(NULL);
+	for (unsigned i = 0; i < 25; i++) {
+		char ip[32];
+		snprintf(ip, sizeof ip, "203.0.113.%u", 20 + i);
+		guess(T0 + i * 10 * SEC, ip, "1001", 2 * i, 403);
+		guess(T0 + i * 10 * SEC + SEC, ip, "1001", 2 * i + 1, 403);
+	}
+	CHECK(count_ev(EVT_ALERT, DET_DISTRIBUTED_GUESSING, NULL) == 1);
+	const struct rec_event *a = NULL;
+	for (unsigned i = 0; i < nevs; i++)
+		if (evs[i].type == EVT_ALERT && evs[i].det == DET_DISTRIBUTED_GUESSING)
+			a = &evs[i];
+	CHECK(a && a->count == 20 && !strcmp(a->ip, "203.0.113.39") && strstr(a->users, "1001,"));
+	CHECK(count_ev(EVT_BLOCK, -1, NULL) == 0);
+	/* for an hour, half the threshold on that username: 5 failures block */
+	for (unsigned i = 0; i < 5; i++)
+		guess(T0 + 300 * SEC + i * SEC, "203.0.113.200", "1001", 100 + i, 403);
+	CHECK(count_ev(EVT_BLOCK, DET_BAD_REGISTRATION, "203.0.113.200") == 1);
+	/* another username keeps the full threshold */
+	for (unsigned i = 0; i < 5; i++)
+		guess(T0 + 300 * SEC + i * SEC, "203.0.113.201", "1002", 200 + i, 403);
+	CHECK(count_ev(EVT_BLOCK, -1, "203.0.113.201") == 0);
+}
+
 int main(void)
 {
 	test_phone_and_guesser();
@@ -462,6 +595,9 @@ int main(void)
 	test_lists_and_threshold();
 	test_spoofed_flood();
 	test_ipv6_and_instances();
+	test_aggregation();
+	test_spoof_resistance();
+	test_toll_fraud_and_distributed();
 	eng_free(eng);
 	cfg_free(cfg);
 	return T_DONE();
