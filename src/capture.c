@@ -231,7 +231,7 @@ static int port_terms(const uint8_t *ports, char *buf, size_t n)
 	return terms ? 0 : -1;
 }
 
-int cap_filter(const uint8_t *ports, bool udp, bool tcp, char *buf, size_t n)
+int cap_filter(const uint8_t *ports, bool udp, bool tcp, bool tftp_answers, char *buf, size_t n)
 {
 	char terms[2048];
 	if (port_terms(ports, terms, sizeof terms) != 0)
@@ -239,7 +239,9 @@ int cap_filter(const uint8_t *ports, bool udp, bool tcp, char *buf, size_t n)
 	const char *proto = udp && tcp ? "(udp or tcp)" : udp ? "udp" : "tcp";
 	/* fragments: IPv4 with MF set or an offset; IPv6 with a fragment header
 	 * right after the fixed header (the common case) */
-	int k = snprintf(buf, n, "(%s and (%s)) or (ip and ip[6:2] & 0x3fff != 0) or (ip6 and ip6[6] == 44)",
-	                 proto, terms);
+	/* TFTP answers come from the server's transfer port: match their opcode
+	 * (DATA, ACK, ERROR, OACK; RTP and most else start otherwise) */
+	int k = snprintf(buf, n, "(%s and (%s)) or (ip and ip[6:2] & 0x3fff != 0) or (ip6 and ip6[6] == 44)%s",
+	                 proto, terms, tftp_answers ? " or (udp and udp[8:2] >= 3 and udp[8:2] <= 6)" : "");
 	return (k < 0 || (size_t)k >= n) ? -1 : 0;
 }

@@ -37,7 +37,8 @@ void cap_live_stats(struct cap_live *c, uint64_t *received, uint64_t *dropped);
 
 /* Builds the BPF filter text for the protected ports: the given protocols on
  * the ports in the 8192-byte bitmap, plus IP fragments (which carry no
- * ports after the first).  Returns 0, or -1 when buf is too small. */
-int cap_filter(const uint8_t *ports, bool udp, bool tcp, char *buf, size_t n);
+ * ports after the first), plus TFTP answers from any port when asked.
+ * Returns 0, or -1 when buf is too small. */
+int cap_filter(const uint8_t *ports, bool udp, bool tcp, bool tftp_answers, char *buf, size_t n);
 
 #endif

@@ -367,8 +367,11 @@ static int open_capture(struct daemon *d, char *err, size_t errlen)
 {
 	uint8_t ports[8192];
 	char filter[4096];
-	cfg_port_union(d->cfg, ports);
-	if (cap_filter(ports, d->cfg->udp, d->cfg->tcp, filter, sizeof filter) != 0) {
+	engine_ports(d->cfg, ports);
+	/* DNS needs UDP and TCP whatever the SIP protocols are */
+	bool dns = d->cfg->dns.enabled;
+	if (cap_filter(ports, d->cfg->udp || dns || d->cfg->tftp.enabled, d->cfg->tcp || dns, d->cfg->tftp.enabled,
+	               filter, sizeof filter) != 0) {
 		snprintf(err, errlen, "too many port ranges for a capture filter");
 		return -1;
 	}
@@ -384,7 +387,7 @@ static int start(struct daemon *d)
 	struct fw_config fc = { .scope = d->cfg->fw_scope_services ? FW_SCOPE_SERVICES : FW_SCOPE_ALL,
 	                        .udp = d->cfg->udp, .tcp = d->cfg->tcp };
 	static uint8_t ports[8192];
-	cfg_port_union(d->cfg, ports);
+	engine_ports(d->cfg, ports);
 	fc.ports = ports;
 	snprintf(fc.backend, sizeof fc.backend, "%s", d->cfg->fw_backend);
 	snprintf(fc.table, sizeof fc.table, "%s", d->cfg->fw_table);

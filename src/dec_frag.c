@@ -93,7 +93,7 @@ static bool frag_wanted(uint8_t proto, bool v6)
 static void frag_check_ports(const struct dec *d, struct dec_frag *f,
                              const struct dec_ip *ip)
 {
-	if ((ip->proto != 6 && ip->proto != 17) || ip->len < 4)
+	if ((ip->proto != 6 && ip->proto != 17) || ip->len < 4 || (ip->proto == 17 && d->cfg.udp_all))
 		return;
 	if (!dec_port_ok(d, dec_be16(ip->p)) && !dec_port_ok(d, dec_be16(ip->p + 2)))
 		f->ignore = true;

@@ -187,7 +187,7 @@ static void dec_udp(struct dec *d, const struct dec_ip *ip, uint64_t ts)
 		.sport = dec_be16(p), .dport = dec_be16(p + 2),
 		.data = p + 8, .len = ulen - 8,
 	};
-	if (!dec_port_ok(d, pkt.sport) && !dec_port_ok(d, pkt.dport)) {
+	if (!d->cfg.udp_all && !dec_port_ok(d, pkt.sport) && !dec_port_ok(d, pkt.dport)) {
 		d->st.not_interesting++;
 		return;
 	}

@@ -68,6 +68,8 @@ struct dec_callbacks {
 
 struct dec_config {
 	const uint8_t *port_map;    /* 8192-byte bitmap: a bit per port of interest */
+	bool udp_all;               /* deliver UDP on every port (TFTP answers come
+	                             * from an ephemeral port); TCP still filtered */
 	uint32_t max_frag_datagrams;/* datagrams being reassembled at once (default 1024) */
 	uint32_t frag_timeout_ms;   /* default 30000 */
 	uint32_t max_flows;         /* TCP flow directions tracked (default 4096) */

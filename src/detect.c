@@ -2,28 +2,20 @@
 #include "detect.h"
 #include "guess.h"
 #include "txn.h"
+#include "win.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define WIN_SLOTS 8
 #define NAT_MEMORY_S 3600   /* a successful REGISTER earns NAT tolerance for an hour */
 #define ANOMALY_LINES 10    /* anomaly event lines per address per minute */
-#define DSET 64             /* distinct usernames / destinations remembered per suspect */
 #define PROVEN_S 3600       /* two-way traffic proves an address for an hour */
 #define GUESS_USERS 4096    /* usernames watched for distributed guessing */
 #define GUESS_MARK_S 3600   /* half thresholds on an attacked username for an hour */
 #define TXN_CAP 65536
 #define TXN_TTL_MS 64000    /* 64 * T1: a transaction cannot live longer */
 
-/* Events counted in a sliding window of WIN_SLOTS slots.  The sum covers
- * between 7/8 of the window and the whole window, so a count never includes
- * an event older than the window. */
-struct win {
-	uint64_t last;              /* slot number of the newest slot */
-	uint16_t slot[WIN_SLOTS];
-};
 
 /* State for every address seen (kept small: there may be a million). */
 struct dstate {
@@ -34,11 +26,6 @@ struct dstate {
 	struct win flood, anom, anom_lines;
 };
 
-/* Distinct strings (hashed) seen recently, with when. */
-struct dset {
-	uint32_t n;
-	struct { uint32_t hash, time_s; } e[DSET];
-};
 
 /* State for addresses that failed something: counters and evidence. */
 struct suspect {
@@ -70,33 +57,6 @@ struct detect {
 };
 
 static void build_filters(struct detect *d);
-
-static uint32_t win_add(struct win *w, uint32_t window_s, uint64_t ts_us)
-{
-	uint64_t slot_us = (uint64_t)window_s * 1000000 / WIN_SLOTS;
-	uint64_t cur = ts_us / (slot_us ? slot_us : 1);
-	if (cur > w->last) {
-		if (cur - w->last >= WIN_SLOTS)
-			memset(w->slot, 0, sizeof w->slot);
-		else
-			for (uint64_t s = w->last + 1; s <= cur; s++)
-				w->slot[s % WIN_SLOTS] = 0;
-		w->last = cur;
-	}
-	/* an event older than the newest slot (reordered capture) counts there */
-	uint16_t *c = &w->slot[w->last % WIN_SLOTS];
-	if (*c < UINT16_MAX)
-		(*c)++;
-	uint32_t sum = 0;
-	for (int i = 0; i < WIN_SLOTS; i++)
-		sum += w->slot[i];
-	return sum;
-}
-
-static void win_reset(struct win *w)
-{
-	memset(w->slot, 0, sizeof w->slot);
-}
 
 struct detect *det_new(const struct config *cfg, det_observe_fn fn, void *ctx)
 {
@@ -195,8 +155,7 @@ static const struct cfg_rules *rules_of(const struct detect *d, const struct ake
 	return &d->cfg->inst[i].rules;
 }
 
-/* Did k prove two-way traffic within the last hour? */
-static bool proven(struct detect *d, const struct akey *k, uint64_t ts_us)
+bool det_proven(struct detect *d, const struct akey *k, uint64_t ts_us)
 {
 	struct dstate *s = atab_find(d->addrs, k);
 	return s && s->proven_s && (uint32_t)(ts_us / 1000000) - s->proven_s <= PROVEN_S;
@@ -211,7 +170,7 @@ static void fire(struct detect *d, enum obs_kind kind, enum detector det, const 
 	struct observation o = {
 		.kind = kind, .det = det, .key = *k, .ts_us = ts_us, .count = count,
 		.window_s = window_s, .reason = d->reason, .ev = ev, .one_way = one_way,
-		.proven = one_way && proven(d, k, ts_us),
+		.proven = one_way && det_proven(d, k, ts_us),
 	};
 	if (kind == OBS_FIRE)
 		d->st.fired[det]++;
@@ -342,27 +301,6 @@ static uint32_t threshold(struct detect *d, const struct akey *k, uint32_t count
 	return count;
 }
 
-/* Distinct strings of set within the window, remembering this one. */
-static uint32_t distinct(struct dset *set, const char *str, uint32_t window_s, uint64_t ts_us)
-{
-	uint32_t h = (uint32_t)hash_bytes(str, strlen(str), 7), now_s = (uint32_t)(ts_us / 1000000);
-	uint32_t n = 0, oldest = 0, found = DSET;
-	for (uint32_t i = 0; i < set->n; i++) {
-		if (set->e[i].hash == h)
-			found = i;
-		if (set->e[i].time_s < set->e[oldest].time_s)
-			oldest = i;
-	}
-	if (found == DSET)
-		found = set->n < DSET ? set->n++ : oldest;
-	set->e[found].hash = h;
-	set->e[found].time_s = now_s;
-	for (uint32_t i = 0; i < set->n; i++)
-		if (now_s - set->e[i].time_s < window_s)
-			n++;
-	return n;
-}
-
 /* Counts one failure; halve: the username is under a distributed attack. */
 static void count_failure(struct detect *d, struct suspect *s, struct win *w, const struct cfg_rule *rule,
                           enum detector det, const char *what, bool halve, uint64_t ts_us)
@@ -407,7 +345,7 @@ static void sweep(struct detect *d, struct suspect *s, const struct txn *t, cons
 	const struct cfg_rule *rule = &r->invite_sweep;
 	if (!rule->count || !t->dest[0])
 		return;
-	uint32_t n = distinct(&s->dests, t->dest, rule->window_s, ts_us);
+	uint32_t n = dset_add(&s->dests, t->dest, rule->window_s, ts_us);
 	if (n < threshold(d, &t->client, rule->count, ts_us))
 		return;
 	s->dests.n = 0;
@@ -449,7 +387,7 @@ static void failed(struct detect *d, const struct txn *t, const struct sip_msg *
 	if (t->method == SIP_M_INVITE)
 		sweep(d, s, t, r, ts_us);
 	if (r->enumeration.count && t->user[0]) {
-		uint32_t n = distinct(&s->users, t->user, r->enumeration.window_s, ts_us);
+		uint32_t n = dset_add(&s->users, t->user, r->enumeration.window_s, ts_us);
 		uint32_t limit = threshold(d, &t->client, r->enumeration.count, ts_us);
 		if (n >= limit) {
 			s->users.n = 0;

@@ -63,5 +63,7 @@ void det_anomaly(struct detect *d, const struct akey *client, uint32_t anomalies
                  const char *what, uint64_t ts_us);
 
 void det_stats_get(const struct detect *d, struct det_stats *out);
+/* True when the address proved two-way traffic within the last hour. */
+bool det_proven(struct detect *d, const struct akey *k, uint64_t ts_us);
 
 #endif

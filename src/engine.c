@@ -1,6 +1,8 @@
 /* engine: glue between the pipeline stages; the per-packet path allocates
  * nothing and makes no system calls. */
 #include "engine.h"
+#include "dns.h"
+#include "svc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,7 @@ struct engine {
 	void *ctx;
 	struct dec *dec;
 	struct detect *det;
+	struct svc *svc;
 	struct verdict *vrd;
 	uint8_t ports[8192];
 	uint64_t now_us, last_expire_us;
@@ -116,9 +119,67 @@ static size_t on_stream(struct engine *e, const struct packet *p, const struct f
 	return used;
 }
 
+/* The instance whose addresses hold addr (any port), else the first: TFTP
+ * and DNS protect the host. */
+static uint32_t inst_by_addr(const struct config *c, const struct ipaddr *addr)
+{
+	for (unsigned i = 0; i < c->n_inst; i++) {
+		if (c->inst[i].n_addrs == 0)
+			return i;
+		for (unsigned k = 0; k < c->inst[i].n_addrs; k++)
+			if (prefix_contains(&c->inst[i].addrs[k], addr))
+				return i;
+	}
+	return 0;
+}
+
+/* DNS over UDP or TCP (2-byte length framing); returns the bytes consumed. */
+static size_t on_dns(struct engine *e, const struct packet *p, bool to_server)
+{
+	uint32_t inst = inst_by_addr(e->cfg, to_server ? &p->dst : &p->src);
+	e->st.dns++;
+	if (p->proto == 17) {
+		svc_dns(e->svc, p, p->data, p->len, to_server, inst);
+		return p->len;
+	}
+	size_t used = 0, n;
+	while ((n = dns_frame(p->data + used, p->len - used)) > 0) {
+		svc_dns(e->svc, p, p->data + used + 2, n - 2, to_server, inst);
+		used += n;
+	}
+	return used;
+}
+
+/* TFTP requests and the answers to them; false when p is neither. */
+static bool on_tftp(struct engine *e, const struct packet *p)
+{
+	if (p->proto != 17 || !e->cfg->tftp.enabled)
+		return false;
+	if (cfg_port_test(e->cfg->tftp.ports, p->dport)) {
+		e->st.tftp++;
+		svc_tftp_request(e->svc, p, inst_by_addr(e->cfg, &p->dst));
+		return true;
+	}
+	if (svc_tftp_answer(e->svc, p)) {
+		e->st.tftp++;
+		return true;
+	}
+	return false;
+}
+
 static size_t on_packet(void *ctx, const struct packet *p)
 {
 	struct engine *e = ctx;
+	if (e->cfg->dns.enabled) {
+		if (cfg_port_test(e->cfg->dns.ports, p->dport))
+			return on_dns(e, p, true);
+		if (cfg_port_test(e->cfg->dns.ports, p->sport))
+			return on_dns(e, p, false);
+	}
+	if (on_tftp(e, p))
+		return p->len;
+	if (p->proto == 6 ? !e->cfg->tcp : !e->cfg->udp)
+		return p->len; /* a SIP transport not watched (protocols =) */
 	struct flow_side fs = {
 		cfg_instance_for(e->cfg, &p->dst, p->dport),
 		cfg_instance_for(e->cfg, &p->src, p->sport),
@@ -146,6 +207,13 @@ static void on_dec_anomaly(void *ctx, uint64_t ts_us, const struct ipaddr *src, 
 	det_anomaly(e->det, &k, 0, dec_anomaly_name(what), ts_us);
 }
 
+void engine_ports(const struct config *cfg, uint8_t map[8192])
+{
+	cfg_port_union(cfg, map);
+	for (int b = 0; b < 8192; b++)
+		map[b] |= (cfg->tftp.enabled ? cfg->tftp.ports[b] : 0) | (cfg->dns.enabled ? cfg->dns.ports[b] : 0);
+}
+
 struct engine *eng_new(const struct config *cfg, vrd_event_fn fn, void *ctx)
 {
 	struct engine *e = calloc(1, sizeof *e);
@@ -154,13 +222,14 @@ struct engine *eng_new(const struct config *cfg, vrd_event_fn fn, void *ctx)
 	e->cfg = cfg;
 	e->fn = fn;
 	e->ctx = ctx;
-	cfg_port_union(cfg, e->ports);
-	struct dec_config dc = { .port_map = e->ports };
+	engine_ports(cfg, e->ports);
+	struct dec_config dc = { .port_map = e->ports, .udp_all = cfg->tftp.enabled };
 	struct dec_callbacks cb = { .deliver = on_packet, .anomaly = on_dec_anomaly, .ctx = e };
 	e->dec = dec_new(&dc, &cb);
 	e->det = det_new(cfg, on_observation, e);
+	e->svc = e->det ? svc_new(cfg, e->det, on_observation, e) : NULL;
 	e->vrd = vrd_new(cfg, on_event, e);
-	if (!e->dec || !e->det || !e->vrd) {
+	if (!e->dec || !e->det || !e->svc || !e->vrd) {
 		eng_free(e);
 		return NULL;
 	}
@@ -172,6 +241,7 @@ void eng_free(struct engine *e)
 	if (!e)
 		return;
 	dec_free(e->dec);
+	svc_free(e->svc);
 	det_free(e->det);
 	vrd_free(e->vrd);
 	free(e);
@@ -222,8 +292,9 @@ uint64_t eng_now(const struct engine *e)
 void eng_set_config(struct engine *e, const struct config *cfg)
 {
 	e->cfg = cfg;
-	cfg_port_union(cfg, e->ports); /* the decoder reads the map live */
+	engine_ports(cfg, e->ports); /* the decoder reads the map live */
 	det_set_config(e->det, cfg);
+	svc_set_config(e->svc, cfg);
 	vrd_set_config(e->vrd, cfg);
 	vrd_sync_lists(e->vrd, e->now_us);
 }

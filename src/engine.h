@@ -13,6 +13,7 @@
 struct eng_stats {
 	uint64_t frames, payloads, sip_messages, requests, responses;
 	uint64_t keepalives, not_sip, malformed, tcp_unframed;
+	uint64_t tftp, dns;       /* TFTP and DNS messages inspected */
 	uint64_t anomaly_reasons[SIP_A__COUNT];
 	uint64_t events[EVT__COUNT];
 	struct dec_stats dec;
@@ -41,6 +42,9 @@ void eng_stats_get(const struct engine *e, struct eng_stats *out);
 void eng_set_config(struct engine *e, const struct config *cfg);
 /* The verdict stage, for manual blocks and restores by the daemon. */
 struct verdict *eng_verdict(struct engine *e);
+/* Fills an 8192-byte map with every port inspected: the SIP ports of all
+ * instances, and the TFTP and DNS ports when those are enabled. */
+void engine_ports(const struct config *cfg, uint8_t map[8192]);
 /* The engine's clock: the newest packet or tick time seen. */
 uint64_t eng_now(const struct engine *e);
 

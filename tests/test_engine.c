@@ -70,15 +70,15 @@ static unsigned client_port = 5062;
 
 static void put16(uint8_t *p, unsigned v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
 
-/* Sends an Ethernet/IPv4-or-IPv6/UDP frame carrying payload. */
-static void send_udp(uint64_t ts, const char *src, unsigned sport, const char *dst, unsigned dport,
-                     const char *payload)
+/* Sends an Ethernet/IPv4-or-IPv6/UDP frame carrying plen bytes of payload. */
+static void send_udp_bin(uint64_t ts, const char *src, unsigned sport, const char *dst, unsigned dport,
+                         const void *payload, size_t plen)
 {
 	static uint8_t f[70000];
 	struct ipaddr s, d;
 	if (!ip_parse(&s, src) || !ip_parse(&d, dst))
 		abort();
-	size_t plen = strlen(payload), off = 14;
+	size_t off = 14;
 	memset(f, 0, 14);
 	bool v4 = ip_is_v4(&s);
 	put16(f + 12, v4 ? 0x0800 : 0x86dd);
@@ -109,6 +109,12 @@ static void send_udp(uint64_t ts, const char *src, unsigned sport, const char *d
 	f[off + 6] = f[off + 7] = 0;
 	memcpy(f + off + 8, payload, plen);
 	eng_frame(eng, DEC_LINK_EN10MB, f, off + 8 + plen, ts);
+}
+
+static void send_udp(uint64_t ts, const char *src, unsigned sport, const char *dst, unsigned dport,
+                     const char *payload)
+{
+	send_udp_bin(ts, src, sport, dst, dport, payload, strlen(payload));
 }
 
 struct req {
@@ -585,6 +591,121 @@ static void test_toll_fraud_and_distributed(void)
 	CHECK(count_ev(EVT_BLOCK, -1, "203.0.113.201") == 0);
 }
 
+/* ---- TFTP and DNS ---- */
+
+static size_t tftp_rq(uint8_t *b, int op, const char *file)
+{
+	size_t n = 0;
+	b[n++] = 0;
+	b[n++] = (uint8_t)op;
+	memcpy(b + n, file, strlen(file) + 1);
+	n += strlen(file) + 1;
+	memcpy(b + n, "octet", 6);
+	return n + 6;
+}
+
+static void test_tftp(void)
+{
+	setup(NULL);
+	uint8_t b[600];
+	/* a sweep of MAC-named files, each answered "file not found" */
+	for (unsigned i = 0; i < 12; i++) {
+		char file[64];
+		snprintf(file, sizeof file, "SEP0011223344%02X.cnf.xml", i);
+		send_udp_bin(T0 + i * SEC, "203.0.113.50", 40000 + i, server, 69, b, tftp_rq(b, 1, file));
+		uint8_t err[] = { 0, 5, 0, 1, 'F', 'i', 'l', 'e', ' ', 'n', 'o', 't', ' ', 'f', 'o', 'u', 'n', 'd', 0 };
+		send_udp_bin(T0 + i * SEC + 1000, server, 50000 + i, "203.0.113.50", 40000 + i, err, sizeof err);
+	}
+	CHECK(count_ev(EVT_BLOCK, DET_TFTP_BRUTEFORCE, "203.0.113.50") == 1);
+	const struct rec_event *t = find_ev(EVT_BLOCK, "203.0.113.50");
+	CHECK(t && t->count == 10);
+	/* a phone fetching its two files (DATA answers): fine */
+	const char *files[] = { "SEP001122334455.cnf.xml", "SEPDefault.cnf.xml" };
+	for (unsigned i = 0; i < 2; i++) {
+		send_udp_bin(T0 + i * SEC, "198.51.100.10", 41000 + i, server, 69, b, tftp_rq(b, 1, files[i]));
+		uint8_t data[] = { 0, 3, 0, 1, '<', 'x', '>' };
+		send_udp_bin(T0 + i * SEC + 1000, server, 51000 + i, "198.51.100.10", 41000 + i, data, sizeof data);
+	}
+	CHECK(count_ev(EVT_BLOCK, -1, "198.51.100.10") == 0);
+	/* 20 distinct files without answers */
+	for (unsigned i = 0; i < 20; i++) {
+		char file[64];
+		snprintf(file, sizeof file, "0004f2%06x-phone.cfg", i);
+		send_udp_bin(T0 + i * SEC, "203.0.113.51", 42000 + i, server, 69, b, tftp_rq(b, 1, file));
+	}
+	CHECK(count_ev(EVT_BLOCK, DET_TFTP_BRUTEFORCE, "203.0.113.51") == 1);
+	/* an upload */
+	send_udp_bin(T0, "203.0.113.52", 43000, server, 69, b, tftp_rq(b, 2, "evil.cfg"));
+	CHECK(count_ev(EVT_BLOCK, DET_TFTP_BRUTEFORCE, "203.0.113.52") == 1);
+	/* malformed: an unknown opcode is an anomaly line */
+	uint8_t junk[] = { 0, 9, 'x', 0 };
+	send_udp_bin(T0, "203.0.113.53", 43001, server, 69, junk, sizeof junk);
+	CHECK(count_ev(EVT_ANOMALY, DET_ANOMALY, "203.0.113.53") == 1);
+}
+
+static size_t dns_q(uint8_t *b, uint16_t id, const char *name, uint16_t qtype, uint16_t qclass, bool qr, int rcode)
+{
+	size_t n = 12;
+	memset(b, 0, 12);
+	b[0] = (uint8_t)(id >> 8);
+	b[1] = (uint8_t)id;
+	b[2] = qr ? 0x81 : 0x01;
+	b[3] = (uint8_t)(qr ? 0x80 | rcode : 0);
+	b[5] = 1;
+	for (const char *p = name; *p;) {
+		const char *dot = strchr(p, '.');
+		size_t l = dot ? (size_t)(dot - p) : strlen(p);
+		b[n++] = (uint8_t)l;
+		memcpy(b + n, p, l);
+		n += l;
+		p += l + (dot ? 1 : 0);
+	}
+	b[n++] = 0;
+	b[n++] = (uint8_t)(qtype >> 8);
+	b[n++] = (uint8_t)qtype;
+	b[n++] = (uint8_t)(qclass >> 8);
+	b[n++] = (uint8_t)qclass;
+	return n;
+}
+
+static void test_dns(void)
+{
+	setup(NULL);
+	uint8_t b[512];
+	for (unsigned i = 0; i < 12; i++)
+		send_udp_bin(T0 + i * SEC, "203.0.113.60", 30000 + i, server, 53, b, dns_q(b, (uint16_t)i, "example.com", 255, 1, false, 0));
+	CHECK(count_ev(EVT_BLOCK, DET_DNS_ABUSE, "203.0.113.60") == 1);
+	send_udp_bin(T0, "203.0.113.61", 30000, server, 53, b, dns_q(b, 1, "version.bind", 16, 3, false, 0));
+	CHECK(count_ev(EVT_BLOCK, DET_DNS_ABUSE, "203.0.113.61") == 1);
+	send_udp_bin(T0, "203.0.113.62", 30000, server, 53, b, dns_q(b, 1, "pbx.example", 252, 1, false, 0));
+	CHECK(count_ev(EVT_BLOCK, DET_DNS_ABUSE, "203.0.113.62") == 1);
+	/* ordinary look-ups, answered */
+	for (unsigned i = 0; i < 50; i++) {
+		send_udp_bin(T0 + i * SEC, "198.51.100.10", 30000 + i, server, 53, b, dns_q(b, (uint16_t)i, "sip.example.com", 1, 1, false, 0));
+		send_udp_bin(T0 + i * SEC + 500, server, 53, "198.51.100.10", 30000 + i, b, dns_q(b, (uint16_t)i, "sip.example.com", 1, 1, true, 0));
+	}
+	CHECK(count_ev(EVT_BLOCK, -1, "198.51.100.10") == 0);
+	/* 50 REFUSED answers */
+	for (unsigned i = 0; i < 50; i++) {
+		send_udp_bin(T0 + i * 100000, "203.0.113.63", 30000 + i, server, 53, b, dns_q(b, (uint16_t)i, "x.example", 1, 1, false, 0));
+		send_udp_bin(T0 + i * 100000 + 500, server, 53, "203.0.113.63", 30000 + i, b, dns_q(b, (uint16_t)i, "x.example", 1, 1, true, 5));
+	}
+	CHECK(count_ev(EVT_BLOCK, DET_DNS_ABUSE, "203.0.113.63") == 1);
+	/* a query flood: 100 in 10 s */
+	for (unsigned i = 0; i < 100; i++)
+		send_udp_bin(T0 + i * 50000, "203.0.113.64", 30000, server, 53, b, dns_q(b, (uint16_t)i, "a.example", 1, 1, false, 0));
+	CHECK(count_ev(EVT_BLOCK, DET_DNS_ABUSE, "203.0.113.64") == 1);
+	/* malformed: a compression pointer loop */
+	uint8_t loop[] = { 0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 12, 0, 1, 0, 1 };
+	send_udp_bin(T0, "203.0.113.65", 30000, server, 53, loop, sizeof loop);
+	CHECK(count_ev(EVT_ANOMALY, DET_ANOMALY, "203.0.113.65") == 1);
+	/* disabled */
+	setup("[dns]\nenabled = no\n[tftp]\nenabled = no\n");
+	send_udp_bin(T0, "203.0.113.61", 30000, server, 53, b, dns_q(b, 1, "version.bind", 16, 3, false, 0));
+	send_udp_bin(T0, "203.0.113.52", 43000, server, 69, b, tftp_rq(b, 2, "evil.cfg"));
+	CHECK(nevs == 0);
+}
+
 int main(void)
 {
 	test_phone_and_guesser();
@@ -598,6 +719,8 @@ int main(void)
 	test_aggregation();
 	test_spoof_resistance();
 	test_toll_fraud_and_distributed();
+	test_tftp();
+	test_dns();
 	eng_free(eng);
 	cfg_free(cfg);
 	return T_DONE();
