@@ -138,12 +138,15 @@ static bool name(struct dns_ps *s, size_t lim, char *out)
 	return true;
 }
 
-/* The names in the RDATA [p, e) of the record types that carry them. */
+/* The names in the RDATA [p, e) of the record types that carry them.  An
+ * empty RDATA is fine (RFC 2136 uses it with CLASS ANY). */
 static void rdata_names(struct dns_ps *s, uint16_t type, size_t p, size_t e)
 {
 	struct dns_ps r = *s;
 	unsigned n = 1;
 	size_t fixed = 0;
+	if (p == e)
+		return; /* no RDATA: a prerequisite or a deletion in an UPDATE */
 	if (type == DNS_TYPE_MX)
 		p += 2;
 	else if (type == DNS_TYPE_SOA) {

@@ -288,6 +288,8 @@ static const struct avec avecs[] = {
 	V("valid MX with pointer", HR(N1, N1, N0, N0) QEX "\xc0\x0c\x00\x0f\x00\x01" TTL "\x00\x09"
 	  "\x00\x0a\x04mail\xc0\x0c", 0, 0),
 	V("valid response without question", HR(N0, N0, N0, N0), 0, 0),
+	V("valid UPDATE deleting an MX RRset", "\xab\xcd\x28\x00\x00\x01\x00\x00\x00\x01\x00\x00"
+	  "\x07" "example\x03" "com\x00\x00\x06\x00\x01" "\x04mail\xc0\x0c\x00\x0f\x00\xff" "\x00\x00\x00\x00\x00\x00", 0, 0),
 	V("empty", "", -1, A(SHORT)),
 	V("header cut", "\xab\xcd\x01\x00\x00\x01\x00\x00\x00\x00\x00", -1, A(SHORT)),
 	V("name cut", HQ(N1, N0, N0, N0) "\x07" "exam", 0, A(SHORT)),
@@ -425,6 +427,16 @@ static void test_name_length(void)
 	CHECK(parse(w.b, w.n, &m) == 0 && m.anomalies == A(NAME_TOO_LONG) && m.qtype == 1 && m.msg_len == w.n);
 	CHECK(qname_ok(&m) && strlen(m.qname) == 253);
 
+	/* too long before its pointer: the pointer still ends it */
+	header(&w, 0x8180, 1, 1, 0, 0);
+	put(&w, "\x07" "example\x03" "com\x00\x00\x01\x00\x01", 17);
+	for (int i = 0; i < 130; i++)
+		label(&w, 1);
+	put(&w, "\xc0\x0c" RR_A, 16);
+	CHECK(parse(w.b, w.n, &m) == 0 && m.anomalies == A(NAME_TOO_LONG) && m.msg_len == w.n);
+	w.b[w.n - 15] = 0xff; /* the pointer now points forward: still checked */
+	CHECK(parse(w.b, w.n, &m) == 0 && m.anomalies == (A(NAME_TOO_LONG) | A(POINTER_LOOP)) && m.msg_len == w.n);
+
 	/* too long only once decompressed: a label in front of a pointer to a
 	 * 193-byte name */
 	for (size_t first = 61; first <= 63; first++) {
@@ -472,7 +484,7 @@ static void test_prefixes(void)
 		{ dnsmasq_any_tcp + 2, sizeof dnsmasq_any_tcp - 3 },
 		{ dnsmasq_refused, sizeof dnsmasq_refused - 1 },
 		{ dnsmasq_mx, sizeof dnsmasq_mx - 1 },
-		{ avecs[5].msg, avecs[5].len },
+		{ avecs[5].msg, avecs[5].len }, /* the valid two-jump, SOA and MX vectors */
 		{ avecs[6].msg, avecs[6].len },
 		{ avecs[7].msg, avecs[7].len },
 	};
