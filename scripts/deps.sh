@@ -5,7 +5,7 @@
 set -euo pipefail
 pkgs=(build-essential pkg-config libpcap-dev libsqlite3-dev libnftables-dev libnetfilter-conntrack-dev nftables ipset iptables conntrack)
 if [ "${1:-}" = "--test" ]; then
-	pkgs+=(clang libclang-rt-14-dev tcpdump iproute2 kamailio sipvicious sipsak sip-tester python3 time procps)
+	pkgs+=(clang libclang-rt-14-dev tcpdump iproute2 kamailio sipvicious sipsak sip-tester tftpd-hpa tftp-hpa dnsmasq-base bind9-dnsutils python3 time procps)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
@@ -15,6 +15,17 @@ if [ ${#missing[@]} -gt 0 ]; then
 	SUDO=; [ "$(id -u)" -ne 0 ] && SUDO=sudo
 	echo "installing: ${missing[*]}"
 	$SUDO apt-get update -qq
-	# Kamailio's package starts nothing here (policy-rc.d), tests run their own.
-	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	# Servers in these packages (kamailio, tftpd-hpa) must not start on the
+	# host: the tests run their own in network namespaces.  policy-rc.d
+	# keeps the packages' scripts from starting them during the install.
+	added_policy=0
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+		$SUDO chmod 755 /usr/sbin/policy-rc.d
+		added_policy=1
+	fi
+	rc=0
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || rc=$?
+	[ $added_policy = 1 ] && $SUDO rm -f /usr/sbin/policy-rc.d
+	[ $rc = 0 ] || exit $rc
 fi

@@ -743,6 +743,7 @@ void cfg_free(struct config *c)
 		return;
 	free(c->whitelist.v);
 	free(c->blacklist.v);
+	free(c->own.v);
 	free(c);
 }
 
@@ -801,5 +802,32 @@ bool cfg_prefixes_del(struct cfg_prefixes *l, const struct ipprefix *p)
 			l->v[i] = l->v[--l->n];
 			return true;
 		}
+	return false;
+}
+
+bool cfg_is_own(const struct config *c, const struct ipaddr *a)
+{
+	if (cfg_prefixes_match(&c->own, a))
+		return true;
+	for (unsigned i = 0; i < c->n_inst; i++)
+		for (unsigned k = 0; k < c->inst[i].n_addrs; k++)
+			if (c->inst[i].addrs[k].plen == 128 && ip_eq(&c->inst[i].addrs[k].addr, a))
+				return true;
+	return false;
+}
+
+bool cfg_is_protected(const struct config *c, const struct ipaddr *a)
+{
+	bool known = c->own.n > 0;
+	for (unsigned i = 0; i < c->n_inst && !known; i++)
+		known = c->inst[i].n_addrs > 0;
+	if (!known)
+		return true;
+	if (cfg_prefixes_match(&c->own, a))
+		return true;
+	for (unsigned i = 0; i < c->n_inst; i++)
+		for (unsigned k = 0; k < c->inst[i].n_addrs; k++)
+			if (prefix_contains(&c->inst[i].addrs[k], a))
+				return true;
 	return false;
 }

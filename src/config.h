@@ -85,6 +85,9 @@ struct config {
 	char database[256];
 	char ctl_socket[108];
 	struct cfg_prefixes whitelist, blacklist;
+	/* the host's own addresses, found at run time (the daemon reads its
+	 * interfaces); not from the file */
+	struct cfg_prefixes own;
 	/* [firewall] */
 	char fw_backend[16];              /* nftables | ipset | none */
 	char fw_table[32];
@@ -117,6 +120,13 @@ bool cfg_prefixes_match(const struct cfg_prefixes *l, const struct ipaddr *a);
  * (true when it was there). */
 int cfg_prefixes_add(struct cfg_prefixes *l, const struct ipprefix *p);
 bool cfg_prefixes_del(struct cfg_prefixes *l, const struct ipprefix *p);
+/* True when a is an address of the protected host: an instance address or
+ * one of the host's own (never blocked). */
+bool cfg_is_own(const struct config *c, const struct ipaddr *a);
+/* True when a is a server these rules protect: an instance address or the
+ * host's own; when neither is known (replay without instance addresses),
+ * every address. */
+bool cfg_is_protected(const struct config *c, const struct ipaddr *a);
 /* Parses "90", "30s", "10m", "1h", "2d" into seconds; NULL or a message. */
 const char *cfg_parse_duration(const char *v, uint32_t *out);
 

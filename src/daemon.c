@@ -6,6 +6,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <libgen.h>
 #include <poll.h>
 #include <signal.h>
@@ -186,6 +188,28 @@ static int mkdir_parent(const char *path, mode_t mode)
 static void merge_list_entry(void *ctx, const struct store_list_entry *e)
 {
 	cfg_prefixes_add(ctx, &e->ip);
+}
+
+/* The host's own addresses: never blocked, and the servers that the TFTP
+ * and DNS rules protect. */
+static void add_own_addresses(struct config *c)
+{
+	struct ifaddrs *ifa, *i;
+	if (getifaddrs(&ifa) != 0)
+		return;
+	for (i = ifa; i; i = i->ifa_next) {
+		struct ipprefix p = { .plen = 128 };
+		if (!i->ifa_addr)
+			continue;
+		if (i->ifa_addr->sa_family == AF_INET)
+			ip_from_v4(&p.addr, (const uint8_t *)&((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr);
+		else if (i->ifa_addr->sa_family == AF_INET6)
+			ip_from_v6(&p.addr, (const uint8_t *)&((struct sockaddr_in6 *)(void *)i->ifa_addr)->sin6_addr);
+		else
+			continue;
+		cfg_prefixes_add(&c->own, &p);
+	}
+	freeifaddrs(ifa);
 }
 
 /* Adds the lists changed at run time (ctl) to a freshly loaded config. */
@@ -402,6 +426,7 @@ static int start(struct daemon *d)
 		return -1;
 	}
 	merge_runtime_lists(d, d->cfg);
+	add_own_addresses(d->cfg);
 	d->fw = fw_open(&fc, err, sizeof err);
 	if (!d->fw) {
 		logf_("firewall (%s): %s", fc.backend, err);
@@ -458,6 +483,7 @@ int daemon_reload(struct daemon *d, FILE *errs)
 		fprintf(errs, "note: max_tracked, [firewall] and database changes take effect at restart\n");
 	c->max_tracked = d->cfg->max_tracked;
 	merge_runtime_lists(d, c);
+	add_own_addresses(c);
 	eng_set_config(d->eng, c);
 	cfg_free(d->cfg);
 	d->cfg = c;

@@ -156,6 +156,8 @@ static bool on_tftp(struct engine *e, const struct packet *p)
 	if (p->proto != 17 || !e->cfg->tftp.enabled)
 		return false;
 	if (cfg_port_test(e->cfg->tftp.ports, p->dport)) {
+		if (!cfg_is_protected(e->cfg, &p->dst))
+			return true; /* the host fetching from another TFTP server */
 		e->st.tftp++;
 		svc_tftp_request(e->svc, p, inst_by_addr(e->cfg, &p->dst));
 		return true;
@@ -171,10 +173,11 @@ static size_t on_packet(void *ctx, const struct packet *p)
 {
 	struct engine *e = ctx;
 	if (e->cfg->dns.enabled) {
+		/* only DNS of the protected host: not its own look-ups elsewhere */
 		if (cfg_port_test(e->cfg->dns.ports, p->dport))
-			return on_dns(e, p, true);
+			return cfg_is_protected(e->cfg, &p->dst) ? on_dns(e, p, true) : p->len;
 		if (cfg_port_test(e->cfg->dns.ports, p->sport))
-			return on_dns(e, p, false);
+			return cfg_is_protected(e->cfg, &p->src) ? on_dns(e, p, false) : p->len;
 	}
 	if (on_tftp(e, p))
 		return p->len;

@@ -24,7 +24,7 @@ struct svstate {
 /* An open TFTP request. */
 struct session {
 	uint64_t hash;               /* of client address and port; 0 = free */
-	struct ipaddr client;
+	struct ipaddr client, server;
 	uint16_t port;
 	uint32_t inst, time_s;
 	char file[64];
@@ -161,6 +161,7 @@ void svc_tftp_request(struct svc *s, const struct packet *p, uint32_t inst)
 	slice_copy(file, sizeof file, m.filename);
 	struct session *e = session_find(s, &p->src, p->sport, true, now_s);
 	e->client = p->src;
+	e->server = p->dst;
 	e->port = p->sport;
 	e->inst = inst;
 	e->time_s = now_s;
@@ -191,8 +192,8 @@ bool svc_tftp_answer(struct svc *s, const struct packet *p)
 		return false;
 	uint32_t now_s = (uint32_t)(p->ts_us / 1000000);
 	struct session *e = session_find(s, &p->dst, p->dport, false, now_s);
-	if (!e)
-		return false;
+	if (!e || !ip_eq(&e->server, &p->src))
+		return false; /* not from the server that was asked */
 	struct tftp_msg m;
 	tftp_parse(p->data, p->len, &m);
 	struct ipaddr client = e->client;

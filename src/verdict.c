@@ -17,6 +17,7 @@ struct vblock {
 	uint32_t last_alert_s[DET__COUNT];
 	uint8_t det, inst;
 	bool active, permanent;
+	bool one_way;            /* blocked on forgeable evidence only */
 };
 
 struct heap_ent {
@@ -189,6 +190,7 @@ static void activate(struct verdict *v, struct vblock *b, const struct observati
 	b->active = true;
 	b->det = (uint8_t)o->det;
 	b->inst = (uint8_t)o->key.inst;
+	b->one_way = o->one_way;
 	v->st.blocks++;
 	v->st.by_det[o->det]++;
 	v->st.active++;
@@ -244,7 +246,7 @@ void vrd_observe(struct verdict *v, const struct observation *o)
 	}
 	if (cfg_prefixes_match(&v->cfg->blacklist, &o->key.ip))
 		return; /* blocked permanently since the start */
-	if (cfg_prefixes_match(&v->cfg->whitelist, &o->key.ip)) {
+	if (cfg_prefixes_match(&v->cfg->whitelist, &o->key.ip) || cfg_is_own(v->cfg, &o->key.ip)) {
 		alert(v, o);
 	} else if (o->one_way && o->proven) {
 		/* spoof resistance: a forged packet must not block a real customer */
@@ -312,7 +314,9 @@ static bool agg_prefix(const struct verdict *v, const struct ipaddr *a, struct i
 static void aggregate_count(struct verdict *v, const struct vblock *b, int delta, const struct observation *o)
 {
 	struct ipprefix p;
-	if (b->plen != 128 || !agg_prefix(v, &b->key.ip, &p))
+	/* blocks on forgeable evidence do not count: five forged packets must
+	 * not take a customer's whole prefix (spoof resistance) */
+	if (b->plen != 128 || b->one_way || !agg_prefix(v, &b->key.ip, &p))
 		return;
 	struct akey k = { p.addr, p.plen };
 	bool created;

@@ -467,26 +467,32 @@ static void test_ipv6_and_instances(void)
 }
 
 
+/* Ten failed registrations: a block on two-way evidence. */
+static void guesser(uint64_t t, const char *ip)
+{
+	for (unsigned i = 0; i < 10; i++)
+		guess(t + i * 100000, ip, "1001", 900 + i, 403);
+}
+
 static void test_aggregation(void)
 {
 	setup("[general]\naggregate_after = 5\n[lists]\nwhitelist = 203.0.113.10\n");
-	struct req s = { "OPTIONS", "100", "friendly-scanner", NULL, NULL, 1 };
 	for (unsigned i = 0; i < 4; i++) {
 		char ip[32];
 		snprintf(ip, sizeof ip, "198.51.100.%u", 50 + i);
-		txn(T0 + i * SEC, ip, &s, 0, false);
+		guesser(T0 + i * SEC, ip);
 	}
 	CHECK(count_ev(EVT_BLOCK, DET_AGGREGATE, NULL) == 0);
-	txn(T0 + 5 * SEC, "198.51.100.54", &s, 0, false);
+	guesser(T0 + 5 * SEC, "198.51.100.54");
 	CHECK(count_ev(EVT_BLOCK, DET_AGGREGATE, "198.51.100.0/24") == 1);
 	const struct rec_event *a = find_ev(EVT_BLOCK, "198.51.100.0/24");
 	CHECK(a && a->count == 5 && a->duration_s == 3600);
-	CHECK(nevs == 6 && evs[4].det == DET_SCANNER && evs[5].det == DET_AGGREGATE); /* host first */
+	CHECK(nevs == 6 && evs[4].det == DET_BAD_REGISTRATION && evs[5].det == DET_AGGREGATE); /* host first */
 	/* a whitelisted address inside: the prefix is split around it */
 	for (unsigned i = 0; i < 5; i++) {
 		char ip[32];
 		snprintf(ip, sizeof ip, "203.0.113.%u", 100 + i);
-		txn(T0 + i * SEC, ip, &s, 0, false);
+		guesser(T0 + i * SEC, ip);
 	}
 	CHECK(count_ev(EVT_BLOCK, DET_AGGREGATE, "203.0.113.0/24") == 0);
 	CHECK(count_ev(EVT_BLOCK, DET_AGGREGATE, "203.0.113.128/25") == 1);
@@ -499,15 +505,23 @@ static void test_aggregation(void)
 	for (unsigned i = 0; i < 5; i++) {
 		char ip[64];
 		snprintf(ip, sizeof ip, "2001:db8:5::%x", 0x100 + i);
-		txn(T0 + i * SEC, ip, &s, 0, false);
+		guesser(T0 + i * SEC, ip);
 	}
 	CHECK(count_ev(EVT_BLOCK, DET_AGGREGATE, "2001:db8:5::/64") == 1);
+	/* five blocks on forgeable evidence (scanner packets) do not take the prefix */
+	struct req sc = { "OPTIONS", "100", "friendly-scanner", NULL, NULL, 1 };
+	for (unsigned i = 0; i < 5; i++) {
+		char ip[32];
+		snprintf(ip, sizeof ip, "198.18.0.%u", 20 + i);
+		txn(T0 + i * SEC, ip, &sc, 0, false);
+	}
+	CHECK(count_ev(EVT_BLOCK, DET_SCANNER, NULL) == 5 && count_ev(EVT_BLOCK, DET_AGGREGATE, "198.18.0.0/24") == 0);
 	/* aggregation off */
 	setup("[general]\naggregate_after = 0\n");
 	for (unsigned i = 0; i < 8; i++) {
 		char ip[32];
 		snprintf(ip, sizeof ip, "198.51.100.%u", 50 + i);
-		txn(T0 + i * SEC, ip, &s, 0, false);
+		guesser(T0 + i * SEC, ip);
 	}
 	CHECK(count_ev(EVT_BLOCK, DET_AGGREGATE, NULL) == 0);
 }
@@ -706,6 +720,31 @@ static void test_dns(void)
 	CHECK(nevs == 0);
 }
 
+/* The protected host is never blocked, and its own look-ups elsewhere are
+ * not inspected. */
+static void test_own_addresses(void)
+{
+	setup("[instance pbx]\naddress = 198.51.100.1\n");
+	uint8_t b[512];
+	for (unsigned i = 0; i < 60; i++) {
+		send_udp_bin(T0 + i * 100000, "198.51.100.1", 30000 + i, "198.51.100.53", 53, b,
+		             dns_q(b, (uint16_t)i, "4.3.2.1.e164.arpa", 35, 1, false, 0));
+		send_udp_bin(T0 + i * 100000 + 500, "198.51.100.53", 53, "198.51.100.1", 30000 + i, b,
+		             dns_q(b, (uint16_t)i, "4.3.2.1.e164.arpa", 35, 1, true, 3));
+	}
+	CHECK(nevs == 0);
+	/* even a rule firing on the host's own address is only an alert */
+	struct req sc = { "OPTIONS", "100", "friendly-scanner", NULL, NULL, 1 };
+	server = "198.51.100.1";
+	send_udp(T0, "198.51.100.1", 5062, "198.51.100.1", 5060,
+	         "OPTIONS sip:100@198.51.100.1 SIP/2.0\r\nVia: SIP/2.0/UDP 198.51.100.1:5062;branch=z9hG4bKown\r\n"
+	         "Max-Forwards: 70\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: own\r\nCSeq: 1 OPTIONS\r\n"
+	         "User-Agent: friendly-scanner\r\nContent-Length: 0\r\n\r\n");
+	(void)sc;
+	CHECK(count_ev(EVT_BLOCK, -1, "198.51.100.1") == 0 && count_ev(EVT_ALERT, DET_SCANNER, "198.51.100.1") == 1);
+}
+
+
 int main(void)
 {
 	test_phone_and_guesser();
@@ -721,6 +760,7 @@ int main(void)
 	test_toll_fraud_and_distributed();
 	test_tftp();
 	test_dns();
+	test_own_addresses();
 	eng_free(eng);
 	cfg_free(cfg);
 	return T_DONE();

@@ -20,7 +20,8 @@ import sys
 
 EVENTS = {"block", "unblock", "anomaly", "alert"}
 DETECTORS = {"bad_registration", "scanner", "enumeration", "bad_invite",
-             "anomaly", "flood", "blacklist", "manual"}
+             "anomaly", "flood", "blacklist", "manual", "toll_fraud",
+             "distributed_guessing", "aggregate", "tftp_bruteforce", "dns_abuse"}
 KEYS = {"time", "event", "ip", "detector", "reason", "count", "window_s",
         "duration_s", "instance", "evidence"}
 NEEDED = {"time", "event", "ip"}
