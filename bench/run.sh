@@ -4,7 +4,8 @@
 #   bench/run.sh [--quick] [--runs N]
 #
 # Generates (once, cached) a mixed capture of N messages (1,000,000; 100,000
-# with --quick) and a spoofed-source flood of N messages, then times
+# with --quick), a services capture of N (the mixed SIP traffic for 80%, TFTP
+# and DNS for 10% each) and a spoofed-source flood of N messages, then times
 # `sipwarden replay` against `tcpdump -r FILE -w /dev/null` on the same file,
 # interleaved, best of --runs (3).  Figures are informational: the script
 # exits non-zero only when a command fails.
@@ -24,7 +25,7 @@ while [ $# -gt 0 ]; do
 	--quick) N=100000 ;;
 	--runs) [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || { echo "bench/run.sh: --runs needs a count" >&2; exit 2; }
 		RUNS=$2; shift ;;
-	-h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench/run.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -102,13 +103,24 @@ stat_of() {
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }
 mb() { [ -n "$1" ] && calc "%.1f" "$1 / 1024" || echo "n/a"; }
 
+# blocked_ips EVENTS DETECTOR: the addresses blocked by DETECTOR ("" = any), sorted.
+blocked_ips() {
+	sed -n 's/.*"event":"block","ip":"\([^"]*\)","detector":"'"${2:-[^\"]*}"'".*/\1/p' "$1" | sort -u
+}
+count_re() { grep -cE "$1" "$2" || true; }
+GUESS_RE='^(203\.0\.113\.|2001:db8:666:)[^/]*$'   # hosts, not an aggregate prefix
+PHONE_RE='^(198\.51\.100\.|2001:db8:[0-9a-f]{1,2}:)'
+
 MIXED="$OUT/mixed-$N-s$SEED.pcap"
+SVC="$OUT/services-$N-s$SEED.pcap"
 SPOOF="$OUT/spoofed-$N-s$SEED.pcap"
+NSIP=$(( N - 2 * (N / 10) ))   # SIP messages in the services capture
 echo "== sipwarden replay benchmark: $N messages, best of $RUNS, pinned: ${PIN[*]:-no}"
 echo "-- generating"
 gen mixed "$MIXED"
+gen services "$SVC"
 gen spoofed "$SPOOF"
-cat "$MIXED" "$SPOOF" > /dev/null   # into the page cache before any timing
+cat "$MIXED" "$SVC" "$SPOOF" > /dev/null   # into the page cache before any timing
 
 echo "-- mixed traffic ($MIXED)"
 printf "  %-4s %12s %12s %14s\n" run "tcpdump s" "replay s" "replay RSS MB"
@@ -132,9 +144,59 @@ SEEN=$(sed -n 's/.* \([0-9]*\) SIP messages.*/\1/p' "$TMP/replay.err" | head -n 
 
 # Who got blocked: one more (untimed) run that keeps the event lines.
 "$SW" replay "${SW_ARGS[@]}" "$MIXED" > "$TMP/events" 2> /dev/null || die "replay failed"
-sed -n 's/.*"event":"block","ip":"\([^"]*\)".*/\1/p' "$TMP/events" | sort -u > "$TMP/blocked"
-B_GUESS=$(grep -cE '^(203\.0\.113\.|2001:db8:666:)' "$TMP/blocked" || true)
-B_PHONE=$(grep -cE '^(198\.51\.100\.|2001:db8:[0-9a-f]{1,2}:)' "$TMP/blocked" || true)
+blocked_ips "$TMP/events" > "$TMP/blocked"
+B_GUESS=$(count_re "$GUESS_RE" "$TMP/blocked")
+B_PHONE=$(count_re "$PHONE_RE" "$TMP/blocked")
+
+echo "-- services: mixed SIP ($NSIP messages) + TFTP and DNS ($(( N / 10 )) packets each) ($SVC)"
+printf "  %-4s %12s %12s %14s\n" run "tcpdump s" "replay s" "replay RSS MB"
+: > "$TMP/std"; : > "$TMP/sv"; : > "$TMP/svrss"
+cat "$SVC" > /dev/null
+for i in $(seq 1 "$RUNS"); do
+	measure svc_tcpdump tcpdump -r "$SVC" -w /dev/null
+	TD=$WALL
+	measure services "$SW" replay "${SW_ARGS[@]}" "$SVC"
+	echo "$TD" >> "$TMP/std"; echo "$WALL" >> "$TMP/sv"; [ -z "$RSS" ] || echo "$RSS" >> "$TMP/svrss"
+	printf "  %-4s %12s %12s %14s\n" "$i" "$TD" "$WALL" "$(mb "$RSS")"
+done
+STD_BEST=$(stat_of "$TMP/std" best); SV_BEST=$(stat_of "$TMP/sv" best); SV_MED=$(stat_of "$TMP/sv" median)
+RSS_SVC=
+if [ -s "$TMP/svrss" ]; then RSS_SVC=$(stat_of "$TMP/svrss" max); fi
+SV_RATE=$(calc "%.0f" "$N / $SV_BEST")
+SV_VS_MIXED=$(calc "%.3f" "$RP_BEST / $SV_BEST")     # = services msg/s / mixed msg/s
+SV_VS_MIXED_MED=$(calc "%.3f" "$RP_MED / $SV_MED")
+SV_RATIO=$(calc "%.2f" "$SV_BEST / $STD_BEST")
+echo "  replay summary (last run):"
+sed 's/^/    /' "$TMP/services.err"
+SV_SEEN=$(sed -n 's/.* \([0-9]*\) SIP messages.*/\1/p' "$TMP/services.err" | head -n 1)
+
+# Who got blocked (untimed).  The services' attackers are the only senders
+# from 192.0.2.0/24 and 2001:db8:bad::/48: to port 69 the sweepers, to
+# port 53 the ANY senders and version.bind probers; the capture says how
+# many there are.
+"$SW" replay "${SW_ARGS[@]}" "$SVC" > "$TMP/sv_events" 2> /dev/null || die "replay failed"
+tcpdump -nn -r "$SVC" 'udp and (dst port 69 or dst port 53) and (src net 192.0.2.0/24 or src net 2001:db8:bad::/48)' \
+	2> /dev/null | awk '{ s = $3; sub(/\.[0-9]+$/, "", s); d = $5; sub(/:$/, "", d); sub(/.*\./, "", d); print d, s }' \
+	| sort -u > "$TMP/sv_attackers"
+awk '$1 == 69 { print $2 }' "$TMP/sv_attackers" | sort -u > "$TMP/sweepers"
+awk '$1 == 53 { print $2 }' "$TMP/sv_attackers" | sort -u > "$TMP/dns_abusers"
+blocked_ips "$TMP/sv_events" > "$TMP/sv_blocked"
+SB_GUESS=$(count_re "$GUESS_RE" "$TMP/sv_blocked")
+SB_PHONE=$(count_re "$PHONE_RE" "$TMP/sv_blocked")
+# svc_blocks DETECTOR ATTACKERS: "EVENTS HITS OTHERS": block events of the
+# detector, attackers among the addresses it blocked, and other addresses.
+svc_blocks() {
+	local ev hits all
+	ev=$(grep -c '"event":"block","ip":"[^"]*","detector":"'"$1"'"' "$TMP/sv_events" || true)
+	blocked_ips "$TMP/sv_events" "$1" > "$TMP/b_$1"
+	all=$(wc -l < "$TMP/b_$1")
+	hits=$(comm -12 "$TMP/b_$1" "$2" | wc -l)
+	echo "$ev $hits $(( all - hits ))"
+}
+read -r TB_EV TB_HIT TB_OTHER <<< "$(svc_blocks tftp_bruteforce "$TMP/sweepers")"
+read -r DA_EV DA_HIT DA_OTHER <<< "$(svc_blocks dns_abuse "$TMP/dns_abusers")"
+N_SWEEP=$(wc -l < "$TMP/sweepers"); N_DNSA=$(wc -l < "$TMP/dns_abusers")
+SV_ALERTS=$(grep -cE '"event":"alert","ip":"[^"]*","detector":"(tftp_bruteforce|dns_abuse)"' "$TMP/sv_events" || true)
 
 echo "-- spoofed sources ($SPOOF)"
 printf "  %-4s %12s %14s\n" run "replay s" "replay RSS MB"
@@ -160,6 +222,9 @@ printf "  %-36s %18s  %-14s %s\n" "replay throughput, mixed, one core" "$RATE ms
 	"$(verdict "$RATE >= 1000000")"
 printf "  %-36s %18s  %-14s %s\n" "replay / tcpdump wall time" "${RATIO}x" "<= 3x" \
 	"$(verdict "$RATIO <= 3")"
+printf "  %-36s %18s\n" "replay throughput, services, one core" "$SV_RATE msg/s"
+printf "  %-36s %18s  %-14s %s\n" "services / mixed msg/s" "$SV_VS_MIXED" ">= 0.90" \
+	"$(verdict "$SV_VS_MIXED >= 0.90") (drop <= 10%)"
 printf "  %-36s %18s  %-14s %s\n" "peak RSS, mixed" "$(mb "$RSS_MIXED") MB" "< 200 MB" \
 	"$(rss_verdict "$RSS_MIXED")"
 printf "  %-36s %18s  %-14s %s\n" "peak RSS, $N spoofed sources" "$(mb "$RSS_SPOOF") MB" "< 200 MB" \
@@ -170,3 +235,18 @@ printf "  %-36s %18s\n" "replay best / median, mixed" "$RP_BEST / $RP_MED s"
 printf "  %-36s %18s\n" "SIP messages counted by replay" "${SEEN:-?} of $N"
 printf "  %-36s %18s\n" "guesser addresses blocked" "$B_GUESS of $(( N / 2000 ))"
 printf "  %-36s %18s\n" "phone addresses blocked (want 0)" "$B_PHONE"
+echo "  services capture:"
+printf "  %-36s %18s\n" "replay best / median, services" "$SV_BEST / $SV_MED s"
+printf "  %-36s %18s\n" "services / mixed msg/s, medians" "$SV_VS_MIXED_MED"
+printf "  %-36s %18s\n" "replay / tcpdump wall time, services" "${SV_RATIO}x"
+printf "  %-36s %18s\n" "peak RSS, services" "$(mb "$RSS_SVC") MB"
+printf "  %-36s %18s\n" "SIP messages counted by replay" "${SV_SEEN:-?} of $NSIP"
+printf "  %-36s %18s\n" "guesser addresses blocked" "$SB_GUESS of $(( N / 2000 ))"
+printf "  %-36s %18s\n" "phone addresses blocked (want 0)" "$SB_PHONE"
+printf "  %-36s %18s\n" "tftp_bruteforce block events" "$TB_EV"
+printf "  %-36s %18s\n" "  TFTP sweepers blocked" "$TB_HIT of $N_SWEEP"
+printf "  %-36s %18s\n" "  other addresses blocked (want 0)" "$TB_OTHER"
+printf "  %-36s %18s\n" "dns_abuse block events" "$DA_EV"
+printf "  %-36s %18s\n" "  ANY / version.bind senders blocked" "$DA_HIT of $N_DNSA"
+printf "  %-36s %18s\n" "  other addresses blocked (want 0)" "$DA_OTHER"
+printf "  %-36s %18s\n" "TFTP/DNS alerts (not blocked)" "$SV_ALERTS"
