@@ -1,18 +1,22 @@
 /* sip: SIP message parser (RFC 3261), see sip.h.
  *
- * One pass over the header part: a vector (SSE2, else word-at-a-time) scan
- * finds line ends and control bytes together; each header field (folded
- * lines joined) is dispatched on its name's length and first letter and its
- * value parsed in place (sip_hdr.c).  Field values keep their folding
- * (CR LF SP) inside the slices: the value parsers treat CR and LF as linear
- * white space.  Nothing is allocated and nothing outside *m is written. */
+ * One pass over the header part.  sip_parse(): the first 32 bytes of each
+ * line are loaded once (SSE2) for its control bytes, its end and its colon;
+ * the name is matched against a table of the usual names with one vector
+ * compare (name_fast()), anything unusual goes the general way (name_slow()).
+ * Each field (folded lines joined) is then parsed in place (sip_hdr.c).
+ * sip_parse_light(): lines are found from a bit map of the LF bytes of the
+ * message, computed at once, and only the fields matching needs are read.
+ * Field values keep their folding (CR LF SP) inside the slices: the value
+ * parsers treat CR and LF as linear white space.  Nothing is allocated and
+ * nothing outside *m is written.
+ *
+ * Vector code may load up to 16 bytes past a span, never past the buffer:
+ * every fast path either reads exactly what the general code would, or
+ * gives up before writing anything, and the general code decides. */
 #include "sip_int.h"
 
 #include <limits.h>
-
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #define FLAG SIP_FLAG
 
@@ -36,35 +40,46 @@ enum hdr {
 #define ONCE (BIT(H_FROM) | BIT(H_TO) | BIT(H_CALL_ID) | BIT(H_CSEQ) | \
 	      BIT(H_MAX_FORWARDS) | BIT(H_CONTENT_LENGTH))
 
-/* Returns the first byte in [p,e) below 0x20 or equal to 0x7f, or e.
- * Sixteen bytes at a time with SSE2, else eight with plain integer
- * arithmetic (the lowest flagged byte of a word is exact: borrows only run
- * upwards); the tail byte by byte. */
-static const char *scan_ctl(const char *p, const char *e)
+/* ---- lines ---- */
+
+/* The first control byte at or after p, or the end of the buffer: sixteen
+ * bytes at a time, the last few as the sixteen that end the buffer (when it
+ * is that long), else byte by byte. */
+static const char *ctl_scan(const struct sip_ps *s, const char *p)
 {
-#if defined(__SSE2__)
-	const __m128i c1f = _mm_set1_epi8(0x1f), del = _mm_set1_epi8(0x7f);
-	while (e - p >= 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-		__m128i hit = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(v, c1f), v), _mm_cmpeq_epi8(v, del));
-		unsigned mask = (unsigned)_mm_movemask_epi8(hit);
-		if (mask)
-			return p + __builtin_ctz(mask);
-		p += 16;
+	const char *e = s->end;
+#if SIP_SSE2
+	for (; e - p >= 16; p += 16) {
+		unsigned m = sip_vctl(sip_vld(p));
+		if (m)
+			return p + __builtin_ctz(m);
 	}
-#elif defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-	while (e - p >= 8) {
-		uint64_t x, y, t;
-		memcpy(&x, p, 8);
-		y = x ^ (ones * 0x7f);
-		t = ((x - ones * 0x20) & ~x & highs) | ((y - ones) & ~y & highs);
-		if (t)
-			return p + (__builtin_ctzll(t) >> 3);
-		p += 8;
+	if (p < e && e - s->buf >= 16) {
+		unsigned m = sip_vctl(sip_vld(e - 16)) >> (16 - (e - p));
+		return m ? p + __builtin_ctz(m) : e;
 	}
 #endif
 	while (p < e && (unsigned char)*p >= 0x20 && *p != 0x7f)
+		p++;
+	return p;
+}
+
+/* The first LF at or after p, or the end of the buffer (as ctl_scan()). */
+static const char *lf_scan(const struct sip_ps *s, const char *p)
+{
+	const char *e = s->end;
+#if SIP_SSE2
+	for (; e - p >= 16; p += 16) {
+		unsigned m = sip_vbits(sip_veq(sip_vld(p), '\n'));
+		if (m)
+			return p + __builtin_ctz(m);
+	}
+	if (p < e && e - s->buf >= 16) {
+		unsigned m = sip_vbits(sip_veq(sip_vld(e - 16), '\n')) >> (16 - (e - p));
+		return m ? p + __builtin_ctz(m) : e;
+	}
+#endif
+	while (p < e && *p != '\n')
 		p++;
 	return p;
 }
@@ -77,7 +92,7 @@ static const char *line_end(struct sip_ps *s, const char *p, const char **eol)
 {
 	const char *start = p, *e = s->end;
 	for (;;) {
-		p = scan_ctl(p, e);
+		p = ctl_scan(s, p);
 		if (p == e)
 			break;
 		if (*p == '\r' && e - p >= 2 && p[1] == '\n') {
@@ -101,14 +116,31 @@ static const char *line_end(struct sip_ps *s, const char *p, const char **eol)
 
 /* ---- start line ---- */
 
+/* "SIP/" (letters in any case) at p, which has 4 bytes. */
+static bool is_sip_slash(const char *p)
+{
+	return (sip_ld4(p) | sip_ld4("\x20\x20\x20\0")) == sip_ld4("sip/");
+}
+
 static bool is_v20(const char *p, const char *e)
 {
-	return e - p == 7 && sip_ieq(p, "sip/2.0", 7);
+	return e - p == 7 && is_sip_slash(p) && sip_ld4(p + 3) == sip_ld4("/2.0");
 }
 
 static int status_line(struct sip_ps *s, const char *p, const char *e)
 {
 	struct sip_msg *m = s->m;
+	/* the usual "SIP/2.0 NNN " at once */
+	if (e - p >= 12 && is_v20(p, p + 7) && p[7] == ' ' && sip_is_digit(p[8]) && sip_is_digit(p[9]) &&
+	    sip_is_digit(p[10]) && p[11] == ' ') {
+		int n = (p[8] - '0') * 100 + (p[9] - '0') * 10 + (p[10] - '0');
+		if (n >= 100 && n <= 699)
+			m->status = n;
+		else
+			FLAG(s, SIP_A_BAD_NUMBER);
+		m->reason = sip_mk(p + 12, e);
+		return 0;
+	}
 	const char *sp = memchr(p, ' ', (size_t)(e - p));
 	if (!is_v20(p, sp ? sp : e))
 		FLAG(s, SIP_A_BAD_VERSION);
@@ -137,17 +169,27 @@ static int status_line(struct sip_ps *s, const char *p, const char *e)
 static int request_line(struct sip_ps *s, const char *p, const char *e)
 {
 	struct sip_msg *m = s->m;
-	const char *v = e > p ? memrchr(p, ' ', (size_t)(e - p)) : NULL;
-	if (!v || e - v < 5 || !sip_ieq(v + 1, "sip/", 4)) {
+	/* the usual "METHOD SP uri SP SIP/2.0": the last SP before "SIP/2.0" */
+	const char *v = e - p >= 16 && e[-8] == ' ' && is_v20(e - 7, e) ? e - 8 :
+			e > p ? memrchr(p, ' ', (size_t)(e - p)) : NULL;
+	if (!v || e - v < 5 || !is_sip_slash(v + 1)) {
 		FLAG(s, SIP_A_BAD_START_LINE);
 		return -1;
 	}
 	if (!is_v20(v + 1, e))
 		FLAG(s, SIP_A_BAD_VERSION);
 	m->is_request = true;
-	const char *t = sip_token_end(p, v);
+	const char *t = NULL;
+	enum sip_method k = SIP_M_NONE;
+	for (int n = 8; n >= 3 && !t; n--) /* the usual methods at once */
+		if (v - p > n && p[n] == ' ' && (k = sip_method_is(p, p + n)) != SIP_M_NONE)
+			t = p + n;
+	if (!t) {
+		t = sip_tok_end(p, v, s->end);
+		k = sip_method_tok(p, (size_t)(t - p));
+	}
 	m->method_s = sip_mk(p, t);
-	m->method = sip_method_from(m->method_s);
+	m->method = k;
 	if (t == p || *t != ' ')
 		FLAG(s, SIP_A_BAD_START_LINE);
 	const char *u = t < v ? t + 1 : v, *ue = v;
@@ -161,7 +203,7 @@ static int request_line(struct sip_ps *s, const char *p, const char *e)
 	m->ruri = sip_mk(u, ue);
 	if (u == ue)
 		FLAG(s, SIP_A_BAD_START_LINE);
-	else if (!sip_uri_parts(m->ruri, &m->ruri_user, &m->ruri_host))
+	else if (!sip_uri_parts(m->ruri, s->end, &m->ruri_user, &m->ruri_host))
 		FLAG(s, SIP_A_BAD_URI);
 	return 0;
 }
@@ -169,7 +211,7 @@ static int request_line(struct sip_ps *s, const char *p, const char *e)
 /* A status line may end in SP (empty reason); a request line may not. */
 static int start_line(struct sip_ps *s, const char *p, const char *e)
 {
-	if (e - p >= 4 && sip_ieq(p, "sip/", 4))
+	if (e - p >= 4 && is_sip_slash(p))
 		return status_line(s, p, e);
 	if (e > p && sip_is_wsp(e[-1])) {
 		FLAG(s, SIP_A_BAD_START_LINE);
@@ -179,7 +221,7 @@ static int start_line(struct sip_ps *s, const char *p, const char *e)
 	return request_line(s, p, e);
 }
 
-/* ---- header fields ---- */
+/* ---- header names ---- */
 
 static enum hdr compact(unsigned char c)
 {
@@ -224,13 +266,110 @@ static enum hdr hdr_id(const char *n, size_t len)
 
 #undef IS
 
-/* A field without the seen/duplicate bookkeeping. */
+#if SIP_SSE2
+/* Names read at once, as nearly every sender writes them: lower case, the
+ * colon right after the name, zero-padded (16-byte loads); keep has a bit
+ * for each byte of the name and colon in the last 16 bytes.  Compact forms
+ * are all here; some fields sip_parse does not look into are too, only to
+ * be passed over quickly. */
+struct known {
+	char lit[32];
+	uint16_t keep;
+	unsigned char h;
+};
+
+#define K(s, h) { s ":", (uint16_t)((2u << ((sizeof(s) - 1) & 15)) - 1), h }
+static const struct known known[] = {
+	K("", H_OTHER), /* index 0: none */
+	K("a", H_OTHER), K("b", H_OTHER), K("c", H_CONTENT_TYPE), K("d", H_OTHER),
+	K("e", H_OTHER), K("f", H_FROM), K("g", H_OTHER), K("h", H_OTHER),
+	K("i", H_CALL_ID), K("j", H_OTHER), K("k", H_OTHER), K("l", H_CONTENT_LENGTH),
+	K("m", H_CONTACT), K("n", H_OTHER), K("o", H_OTHER), K("p", H_OTHER),
+	K("q", H_OTHER), K("r", H_OTHER), K("s", H_OTHER), K("t", H_TO),
+	K("u", H_OTHER), K("v", H_VIA), K("w", H_OTHER), K("x", H_OTHER),
+	K("y", H_OTHER), K("z", H_OTHER),
+#define K_LONG 27
+	K("to", H_TO), K("via", H_VIA), K("from", H_FROM), K("cseq", H_CSEQ),
+	K("date", H_OTHER), K("allow", H_OTHER), K("route", H_OTHER),
+	K("server", H_SERVER), K("accept", H_OTHER), K("expires", H_EXPIRES),
+	K("call-id", H_CALL_ID), K("contact", H_CONTACT), K("subject", H_OTHER),
+	K("require", H_OTHER), K("supported", H_OTHER), K("user-agent", H_USER_AGENT),
+	K("max-forwards", H_MAX_FORWARDS), K("content-type", H_CONTENT_TYPE),
+	K("record-route", H_OTHER), K("allow-events", H_OTHER),
+	K("authorization", H_AUTHORIZATION), K("content-length", H_CONTENT_LENGTH),
+	K("www-authenticate", H_WWW_AUTHENTICATE), K("proxy-authenticate", H_PROXY_AUTHENTICATE),
+	K("proxy-authorization", H_PROXY_AUTHORIZATION),
+};
+#undef K
+
+/* known[] by name length and first letter (its low five bits): at most one
+ * candidate each, but for call-id and contact.  0: none. */
+#define AT(len, c, i) [len][(c) & 31] = K_LONG + (i)
+static const unsigned char known_at[32][32] = {
+	AT(2, 't', 0), AT(3, 'v', 1), AT(4, 'f', 2), AT(4, 'c', 3), AT(4, 'd', 4),
+	AT(5, 'a', 5), AT(5, 'r', 6), AT(6, 's', 7), AT(6, 'a', 8), AT(7, 'e', 9),
+	AT(7, 'c', 10), AT(7, 's', 12), AT(7, 'r', 13), AT(9, 's', 14), AT(10, 'u', 15),
+	AT(12, 'm', 16), AT(12, 'c', 17), AT(12, 'r', 18), AT(12, 'a', 19),
+	AT(13, 'a', 20), AT(14, 'c', 21), AT(16, 'w', 22), AT(18, 'p', 23), AT(19, 'p', 24),
+	[1] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19,
+		20, 21, 22, 23, 24, 25, 26 }, /* the compact forms: 'a' & 31 == 1 */
+};
+#undef AT
+#endif
+
+/* The common case of a header name: a name of known[] with its colon right
+ * after it, within the first 32 bytes (colon: where their colons are), and
+ * no control byte (the first is at q) up to the colon.  Returns the name's
+ * length and sets *h, or returns 0 for name_slow() to look closer.  What it
+ * accepts, name_slow() would read the same way: OR-ing 0x20 folds a
+ * letter's case and could only turn a control byte into '-' or ':', and
+ * there is none. */
+static inline size_t name_fast(const char *p, const char *q, uint32_t colon, enum hdr *h)
+{
+#if SIP_SSE2
+	const __m128i low = _mm_set1_epi8(0x20);
+	size_t n = (size_t)__builtin_ctz(colon | 0x80000000u);
+	if ((ptrdiff_t)n >= q - p)
+		return 0;
+	unsigned k = known_at[n][p[0] & 31];
+	if (k == K_LONG + 10 && (p[1] | 0x20) != 'a')
+		k++; /* contact, not call-id */
+	const struct known *w = &known[k];
+	unsigned eq = sip_vbits(_mm_cmpeq_epi8(_mm_or_si128(sip_vld(p), low), sip_vld(w->lit)));
+	if (n >= 16) {
+		if (eq != 0xffff)
+			return 0;
+		eq = sip_vbits(_mm_cmpeq_epi8(_mm_or_si128(sip_vld(p + 16), low), sip_vld(w->lit + 16)));
+	}
+	if ((eq & w->keep) != w->keep || !k)
+		return 0;
+	*h = (enum hdr)w->h;
+	return n;
+#else
+	(void)p, (void)q, (void)colon, (void)h;
+	return 0;
+#endif
+}
+
+/* The general case: name, white space, colon.  Returns the colon, or NULL
+ * (and SIP_A_BAD_HEADER) when there is none where it belongs. */
+static const char *name_slow(struct sip_ps *s, const char *p, const char *e, enum hdr *h)
+{
+	const char *n = sip_tok_end(p, e, s->end), *c = n;
+	while (c < e && sip_is_wsp(*c))
+		c++;
+	if (n == p || c == e || *c != ':') {
+		FLAG(s, SIP_A_BAD_HEADER);
+		return NULL;
+	}
+	*h = hdr_id(p, (size_t)(n - p));
+	return c;
+}
+
+/* A field's value, without the seen/duplicate bookkeeping. */
 static void dispatch(struct sip_ps *s, enum hdr h, struct slice v, bool first)
 {
 	struct sip_msg *m = s->m;
-	if (s->light && (h == H_FROM || h == H_TO || h == H_CONTACT || h == H_AUTHORIZATION ||
-	                 h == H_PROXY_AUTHORIZATION))
-		return;
 	switch (h) {
 	case H_VIA: sip_hdr_via(s, v); break;
 	case H_FROM: sip_hdr_fromto(s, v, &m->from); break;
@@ -255,85 +394,366 @@ static void dispatch(struct sip_ps *s, enum hdr h, struct slice v, bool first)
 	case H_WWW_AUTHENTICATE:
 	case H_PROXY_AUTHENTICATE:
 		m->has_challenge = true;
-		sip_hdr_auth(s, v, true);
+		if (!s->light || sip_has_stale(s, v))
+			sip_hdr_auth(s, v, true);
 		break;
 	case H_OTHER: break;
 	}
 }
 
-/* End of the header name at p, as sip_token_end(): sixteen bytes at a time
- * over the letters and '-' that make up nearly every name. */
-static const char *name_end(const char *p, const char *e)
-{
-#if defined(__SSE2__)
-	const __m128i a = _mm_set1_epi8('a'), z = _mm_set1_epi8(25);
-	const __m128i dash = _mm_set1_epi8('-'), low = _mm_set1_epi8(0x20);
-	while (e - p >= 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-		__m128i t = _mm_sub_epi8(_mm_or_si128(v, low), a);
-		__m128i ok = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(t, z), t), _mm_cmpeq_epi8(v, dash));
-		unsigned other = ~(unsigned)_mm_movemask_epi8(ok) & 0xffffu;
-		if (other) {
-			p += __builtin_ctz(other);
-			break;
-		}
-		p += 16;
-	}
-#endif
-	return sip_token_end(p, e);
-}
+/* ---- header fields ---- */
 
-/* One header field [p,e), folded lines included. */
-static void field(struct sip_ps *s, const char *p, const char *e)
+/* First letters of the names sip_parse_light() reads (Via, Call-ID, CSeq,
+ * Content-Length, the challenges; compact forms too). */
+#define LIGHT_FIRST (1u << ('v' & 31) | 1u << ('c' & 31) | 1u << ('i' & 31) | 1u << ('l' & 31) | \
+		     1u << ('w' & 31) | 1u << ('p' & 31))
+
+/* A field's bookkeeping and value: h its kind, c its colon, e its end. */
+static inline void field_value(struct sip_ps *s, enum hdr h, const char *c, const char *e)
 {
-	struct sip_msg *m = s->m;
-	if (m->header_count < UINT16_MAX)
-		m->header_count++;
-	if ((size_t)(e - p) > SIP_MAX_HEADER)
-		FLAG(s, SIP_A_OVERSIZE_HEADER);
-	const char *n = name_end(p, e), *c = n;
-	while (c < e && sip_is_wsp(*c))
-		c++;
-	if (n == p || c == e || *c != ':') {
-		FLAG(s, SIP_A_BAD_HEADER);
-		return;
-	}
-	enum hdr h = hdr_id(p, (size_t)(n - p));
 	if (h == H_OTHER)
 		return;
-	bool first = !(s->seen & BIT(h));
-	s->seen |= BIT(h);
-	if (!first && (ONCE & BIT(h))) {
+	uint32_t bit = BIT(h);
+	bool first = !(s->seen & bit);
+	s->seen |= bit;
+	if (!first && (ONCE & bit)) {
 		FLAG(s, SIP_A_DUPLICATE_HEADER);
 		return;
 	}
-	dispatch(s, h, sip_trim(c + 1, e), first);
+	if (bit & s->skip)
+		return;
+	const char *v = c + 1;
+	if (v < e && *v == ' ')
+		v++;
+	if (v < e && sip_is_lws(*v))
+		v = sip_skip_lws(v, e);
+	while (e > v && sip_is_lws(e[-1]))
+		e--;
+	dispatch(s, h, sip_mk(v, e), first);
+}
+
+/* One header field [p,e), folded lines included; q is its first control
+ * byte (or e), colon has a bit for each colon in its first 32 bytes (none
+ * when fewer are in the buffer). */
+static inline void field(struct sip_ps *s, const char *p, const char *e, const char *q, uint32_t colon)
+{
+	if ((size_t)(e - p) > SIP_MAX_HEADER)
+		FLAG(s, SIP_A_OVERSIZE_HEADER);
+	enum hdr h;
+	size_t n = colon ? name_fast(p, q, colon, &h) : 0;
+	const char *c = p + n;
+	if (!n && !(c = name_slow(s, p, e, &h)))
+		return;
+	field_value(s, h, c, e);
+}
+
+/* Joins the continuation lines from nx (one at least) to the field whose
+ * line ended at *eol: returns the start of the next line. */
+static const char *fold(struct sip_ps *s, const char *nx, const char **eol)
+{
+	const char *e = s->end;
+	while (nx < e && sip_is_wsp(*nx))
+		nx = line_end(s, nx, eol);
+	return nx;
 }
 
 /* Header lines from p up to the blank line.  Returns the start of the body;
- * s->lf is false when the buffer ended first. */
+ * s->lf is false when the buffer ended first.  The first 32 bytes of a line
+ * are looked at once for its name, colon and control bytes; a line ending
+ * in CR LF with no control byte before is the case taken first. */
 static const char *headers(struct sip_ps *s, const char *p)
 {
-	const char *e = s->end, *eol;
+	const char *e = s->end;
+	size_t fields = 0;
 	while (p < e) {
-		const char *nx = line_end(s, p, &eol);
-		if (eol == p) {
-			if (s->lf)
+		const char *eol, *nx, *q;
+		uint32_t colon = 0;
+#if SIP_SSE2
+		if (e - p >= 32) {
+			__m128i v0 = sip_vld(p), v1 = sip_vld(p + 16);
+			uint32_t c = sip_vctl(v0) | sip_vctl(v1) << 16;
+			colon = sip_vbits(sip_veq(v0, ':')) | sip_vbits(sip_veq(v1, ':')) << 16;
+			if (c) {
+				q = p + __builtin_ctz(c);
+			} else {
+				for (q = p + 32; e - q >= 16; q += 16)
+					if ((c = sip_vctl(sip_vld(q))) != 0)
+						break;
+				q = c ? q + __builtin_ctz(c) : ctl_scan(s, q);
+			}
+		} else {
+			q = ctl_scan(s, p);
+			if (e - p >= 16)
+				colon = sip_vbits(sip_veq(sip_vld(p), ':'));
+		}
+#else
+		q = ctl_scan(s, p);
+#endif
+		if (e - q >= 2 && q[0] == '\r' && q[1] == '\n') {
+			eol = q;
+			nx = q + 2;
+			if (q == p) {
+				s->lf = true;
+				s->fields = fields;
 				return nx;
-			break;
+			}
+		} else {
+			nx = line_end(s, p, &eol);
+			if (eol == p) {
+				if (!s->lf)
+					break;
+				s->fields = fields;
+				return nx;
+			}
 		}
 		if (sip_is_wsp(*p)) {
 			FLAG(s, SIP_A_BAD_HEADER); /* continuation without a field */
 			p = nx;
 			continue;
 		}
-		while (nx < e && sip_is_wsp(*nx))
-			nx = line_end(s, nx, &eol);
-		field(s, p, eol);
+		if (nx < e && sip_is_wsp(*nx))
+			nx = fold(s, nx, &eol);
+		fields++;
+		field(s, p, eol, q, colon);
 		p = nx;
 	}
 	s->lf = false;
+	s->fields = fields;
 	return e;
+}
+
+/* ---- sip_parse_light() ---- */
+
+/* The name of a field whose first letter sip_parse_light() looks at, as
+ * nearly every sender writes it, checked 8 bytes at a time (20 readable at
+ * p): sets *h and returns its length, or returns 0 for name_slow().  The
+ * letters of each literal are folded (fold: 0x20 at letters), nothing else:
+ * what it accepts, name_slow() would read the same way. */
+static inline size_t name_light(const char *p, enum hdr *h)
+{
+#define W(o, l, f) (sip_ld8(p + (o)) | sip_ld8(f)) == sip_ld8(l)
+#define F8 "\x20\x20\x20\x20\x20\x20\x20\x20"
+#define M7 "\xff\xff\xff\xff\xff\xff\xff\0"
+	switch (*p | 0x20) {
+	case 'v':
+		if ((sip_ld4(p) | sip_ld4("\x20\x20\x20\0")) == sip_ld4("via:")) {
+			*h = H_VIA;
+			return 3;
+		}
+		break;
+	case 'c':
+		if (W(0, "call-id:", "\x20\x20\x20\x20\0\x20\x20\0")) {
+			*h = H_CALL_ID;
+			return 7;
+		}
+		if ((sip_ld4(p) | sip_ld4(F8)) == sip_ld4("cseq") && p[4] == ':') {
+			*h = H_CSEQ;
+			return 4;
+		}
+		if (W(0, "contact:", "\x20\x20\x20\x20\x20\x20\x20\0")) {
+			*h = H_CONTACT;
+			return 7;
+		}
+		if (W(0, "content-", "\x20\x20\x20\x20\x20\x20\x20\0")) {
+			if (((sip_ld8(p + 8) | sip_ld8("\x20\x20\x20\x20\x20\x20\0\0")) & sip_ld8(M7)) ==
+			    (sip_ld8("length:") & sip_ld8(M7))) {
+				*h = H_CONTENT_LENGTH;
+				return 14;
+			}
+			if (((sip_ld8(p + 8) | sip_ld8("\x20\x20\x20\x20\0\0\0\0")) & sip_ld8("\xff\xff\xff\xff\xff\0\0")) ==
+			    (sip_ld8("type:\0\0") & sip_ld8("\xff\xff\xff\xff\xff\0\0"))) {
+				*h = H_CONTENT_TYPE;
+				return 12;
+			}
+		}
+		break;
+	case 'p':
+		if (W(0, "proxy-au", "\x20\x20\x20\x20\x20\0\x20\x20")) {
+			if (W(8, "thentica", F8) && (p[16] | 0x20) == 't' && (p[17] | 0x20) == 'e' && p[18] == ':') {
+				*h = H_PROXY_AUTHENTICATE;
+				return 18;
+			}
+			if (W(8, "thorizat", F8) && (sip_ld4(p + 16) | sip_ld4("\x20\x20\x20\0")) == sip_ld4("ion:")) {
+				*h = H_PROXY_AUTHORIZATION;
+				return 19;
+			}
+		}
+		break;
+	}
+	if (p[1] == ':' && sip_is_alpha(p[0])) {
+		*h = compact((unsigned char)(p[0] | 0x20));
+		return 1;
+	}
+	return 0;
+#undef W
+#undef F8
+#undef M7
+}
+
+/* A field sip_parse_light() may read: from p to f, folds included. */
+static void field_light(struct sip_ps *s, const char *p, const char *f)
+{
+	enum hdr h;
+	size_t n = s->end - p >= 20 ? name_light(p, &h) : 0;
+	const char *c = p + n;
+	if (n || (c = name_slow(s, p, f, &h)))
+		field_value(s, h, c, f);
+}
+
+/* Joins continuation lines from nx to a field (light): returns the start of
+ * the next line, sets *eol to the field's end. */
+static const char *fold_light(struct sip_ps *s, const char *nx, const char **eol)
+{
+	const char *e = s->end;
+	while (nx < e && sip_is_wsp(*nx)) {
+		const char *lf = lf_scan(s, nx);
+		*eol = lf > nx && lf[-1] == '\r' ? lf - 1 : lf;
+		nx = lf < e ? lf + 1 : e;
+	}
+	return nx;
+}
+
+/* LF bits of the first LIGHT_SPAN bytes of the header part: enough for
+ * nearly every response; lines past them are scanned on their own. */
+#define LIGHT_WORDS 32
+#define LIGHT_SPAN (64 * LIGHT_WORDS)
+
+/* Fills w[] with the LF bits of [p, p+n), n <= LIGHT_SPAN; returns the
+ * number of words. */
+static size_t lf_bits(const struct sip_ps *s, const char *p, size_t n, uint64_t *w)
+{
+	size_t i = 0, nw = (n + 63) / 64;
+#if SIP_SSE2
+	const __m128i nl = _mm_set1_epi8('\n');
+	for (; i + 64 <= n; i += 64)
+		w[i / 64] = (uint64_t)sip_vbits(_mm_cmpeq_epi8(sip_vld(p + i), nl)) |
+			    (uint64_t)sip_vbits(_mm_cmpeq_epi8(sip_vld(p + i + 16), nl)) << 16 |
+			    (uint64_t)sip_vbits(_mm_cmpeq_epi8(sip_vld(p + i + 32), nl)) << 32 |
+			    (uint64_t)sip_vbits(_mm_cmpeq_epi8(sip_vld(p + i + 48), nl)) << 48;
+	if (i < n) {
+		uint64_t m = 0;
+		size_t j = i;
+		for (; j + 16 <= n; j += 16)
+			m |= (uint64_t)sip_vbits(_mm_cmpeq_epi8(sip_vld(p + j), nl)) << (j - i);
+		if (j < n && s->end - s->buf >= 16) {
+			const char *t = p + n - 16; /* the sixteen that end the span */
+			m |= (uint64_t)(sip_vbits(_mm_cmpeq_epi8(sip_vld(t), nl)) >> (16 - (n - j))) << (j - i);
+			j = n;
+		}
+		for (; j < n; j++)
+			if (p[j] == '\n')
+				m |= 1ull << (j - i);
+		w[i / 64] = m;
+	}
+#else
+	(void)s;
+	for (; i < nw; i++)
+		w[i] = 0;
+	for (i = 0; i < n; i++)
+		if (p[i] == '\n')
+			w[i / 64] |= 1ull << (i % 64);
+#endif
+	return nw;
+}
+
+/* The LF bits of sip_parse_light(): from base, span bytes, nw words. */
+struct lfmap {
+	const char *base;
+	size_t span, nw;
+	uint64_t w[LIGHT_WORDS];
+};
+
+/* The first LF at or after p, or the end of the buffer. */
+static inline const char *lf_next(const struct sip_ps *s, const struct lfmap *l, const char *p)
+{
+	size_t off = (size_t)(p - l->base), wi = off / 64;
+	uint64_t m = wi < l->nw ? l->w[wi] >> (off % 64) : 0;
+	while (!m && ++wi < l->nw) {
+		m = l->w[wi];
+		off = wi * 64;
+	}
+	if (m)
+		return l->base + off + __builtin_ctzll(m);
+	if (l->span == (size_t)(s->end - l->base))
+		return s->end;
+	return lf_scan(s, p > l->base + l->span ? p : l->base + l->span);
+}
+
+/* headers() for sip_parse_light(): lines end at their LF (control bytes are
+ * not looked for), and only fields whose name may be one matching needs are
+ * read at all. */
+static const char *headers_light(struct sip_ps *s, const struct lfmap *l, const char *p)
+{
+	const char *e = s->end;
+	size_t fields = 0;
+	while (p < e) {
+		const char *lf = lf_next(s, l, p);
+		const char *eol = lf > p && lf[-1] == '\r' ? lf - 1 : lf, *nx = lf < e ? lf + 1 : e;
+		if (eol == p) {
+			if (lf == e)
+				break;
+			s->lf = true;
+			s->fields = fields;
+			return nx;
+		}
+		unsigned char c = (unsigned char)*p;
+		if (c <= ' ' && sip_is_wsp((char)c)) {
+			FLAG(s, SIP_A_BAD_HEADER); /* continuation without a field */
+			p = nx;
+			continue;
+		}
+		const char *f = eol;
+		if (nx < e && (unsigned char)*nx <= ' ' && sip_is_wsp(*nx))
+			nx = fold_light(s, nx, &f);
+		fields++;
+		if ((size_t)(f - p) > SIP_MAX_HEADER)
+			FLAG(s, SIP_A_OVERSIZE_HEADER);
+		if (LIGHT_FIRST & 1u << (c & 31) && (unsigned)((c | 0x20) - 'a') < 26u)
+			field_light(s, p, f);
+		p = nx;
+	}
+	s->lf = false;
+	s->fields = fields;
+	return e;
+}
+
+/* parse() for sip_parse_light(), from the start line at p: its lines are
+ * found by their LF bits too. */
+static const char *message_light(struct sip_ps *s, const char *p, int *rc)
+{
+	struct lfmap l;
+	const char *e = s->end;
+	l.base = p;
+	l.span = (size_t)(e - p) < LIGHT_SPAN ? (size_t)(e - p) : LIGHT_SPAN;
+	l.nw = lf_bits(s, p, l.span, l.w);
+	const char *lf = lf_next(s, &l, p);
+	const char *eol = lf > p && lf[-1] == '\r' ? lf - 1 : lf;
+	s->lf = lf < e;
+	if ((*rc = start_line(s, p, eol)) < 0)
+		return e;
+	s->skip = ~(BIT(H_VIA) | BIT(H_CALL_ID) | BIT(H_CSEQ) | BIT(H_CONTENT_LENGTH) |
+		    BIT(H_WWW_AUTHENTICATE) | BIT(H_PROXY_AUTHENTICATE));
+	return s->lf ? headers_light(s, &l, lf + 1) : e;
+}
+
+/* a and b hold the same bytes. */
+static bool same(struct slice a, struct slice b)
+{
+	size_t n = a.len;
+	if (n != b.len)
+		return false;
+	if (n >= 8) {
+		for (size_t i = 0; i + 8 < n; i += 8)
+			if (sip_ld8(a.p + i) != sip_ld8(b.p + i))
+				return false;
+		return sip_ld8(a.p + n - 8) == sip_ld8(b.p + n - 8);
+	}
+	if (n >= 4)
+		return sip_ld4(a.p) == sip_ld4(b.p) && sip_ld4(a.p + n - 4) == sip_ld4(b.p + n - 4);
+	for (size_t i = 0; i < n; i++)
+		if (a.p[i] != b.p[i])
+			return false;
+	return true;
 }
 
 /* Mandatory fields and their consistency. */
@@ -342,9 +762,9 @@ static void check_fields(struct sip_ps *s)
 	struct sip_msg *m = s->m;
 	if (!(s->seen & BIT(H_VIA)))
 		FLAG(s, SIP_A_MISSING_VIA);
-	if (!(s->seen & BIT(H_FROM)))
+	if (!(s->seen & BIT(H_FROM)) && !s->light)
 		FLAG(s, SIP_A_MISSING_FROM);
-	if (!(s->seen & BIT(H_TO)))
+	if (!(s->seen & BIT(H_TO)) && !s->light)
 		FLAG(s, SIP_A_MISSING_TO);
 	if (!m->call_id.len)
 		FLAG(s, SIP_A_MISSING_CALL_ID);
@@ -356,10 +776,10 @@ static void check_fields(struct sip_ps *s)
 		FLAG(s, SIP_A_TOO_MANY_VIAS);
 	if (!m->is_request)
 		return;
-	if (!(s->seen & BIT(H_MAX_FORWARDS)))
+	if (!(s->seen & BIT(H_MAX_FORWARDS)) && !s->light)
 		FLAG(s, SIP_A_MISSING_MAX_FORWARDS);
 	struct slice a = m->cseq_method_s, b = m->method_s;
-	if ((s->seen & BIT(H_CSEQ)) && (a.len != b.len || (a.len && memcmp(a.p, b.p, a.len) != 0)))
+	if ((s->seen & BIT(H_CSEQ)) && !same(a, b))
 		FLAG(s, SIP_A_CSEQ_METHOD);
 }
 
@@ -392,8 +812,10 @@ static void frame_body(struct sip_ps *s, const char *buf, const char *body, bool
 
 static int parse(const char *buf, size_t len, bool stream, bool light, struct sip_msg *m)
 {
-	struct sip_ps s = { .m = m, .light = light };
-	memset(m, 0, sizeof(*m));
+	struct sip_ps s = { .m = m, .buf = buf, .light = light };
+	size_t sz = sizeof(*m);
+	__asm__("" : "+r"(sz)); /* libc's memset: faster than an inline rep stos */
+	memset(m, 0, sz);
 	m->max_forwards = -1;
 	m->expires = -1;
 	m->content_length = -1;
@@ -402,11 +824,19 @@ static int parse(const char *buf, size_t len, bool stream, bool light, struct si
 		return -1;
 	}
 	s.end = buf + len;
-	const char *p = buf + sip_frame_skip_ws(buf, len), *eol;
-	const char *nx = line_end(&s, p, &eol);
-	if (start_line(&s, p, eol) < 0)
-		return -1;
-	const char *body = s.lf ? headers(&s, nx) : s.end;
+	const char *p = buf + sip_frame_skip_ws(buf, len), *eol, *body;
+	if (light) {
+		int rc;
+		body = message_light(&s, p, &rc);
+		if (rc < 0)
+			return -1;
+	} else {
+		const char *nx = line_end(&s, p, &eol);
+		if (start_line(&s, p, eol) < 0)
+			return -1;
+		body = s.lf ? headers(&s, nx) : s.end;
+	}
+	m->header_count = s.fields < UINT16_MAX ? (uint16_t)s.fields : UINT16_MAX;
 	check_fields(&s);
 	frame_body(&s, buf, body, stream);
 	return 0;
@@ -452,7 +882,7 @@ static const char *frame_hend(const char *p, const char *e)
  * returns false when the value is bad or differs from an earlier one. */
 static bool frame_cl(const char *p, const char *e, long *cl)
 {
-	const char *n = name_end(p, e), *d;
+	const char *n = sip_tok_end(p, e, e), *d;
 	size_t len = (size_t)(n - p);
 	if (!(len == 1 && (*p | 0x20) == 'l') && !(len == 14 && sip_tok_ieq(p, "content-length", 14)))
 		return true;
@@ -527,24 +957,31 @@ const char *sip_method_name(enum sip_method m)
 
 /* Methods are case-sensitive (RFC 3261 7.1): dispatched on length and
  * first letter, then compared exactly. */
+enum sip_method sip_method_tok(const char *p, size_t len)
+{
+	enum sip_method k;
+	switch (len) {
+	case 0: return SIP_M_NONE;
+	case 3: k = p[0] == 'A' ? SIP_M_ACK : SIP_M_BYE; break;
+	case 4: k = SIP_M_INFO; break;
+	case 5: k = p[0] == 'P' ? SIP_M_PRACK : SIP_M_REFER; break;
+	case 6:
+		k = p[0] == 'I' ? SIP_M_INVITE : p[0] == 'C' ? SIP_M_CANCEL :
+		    p[0] == 'N' ? SIP_M_NOTIFY : SIP_M_UPDATE;
+		break;
+	case 7: k = p[0] == 'O' ? SIP_M_OPTIONS : p[0] == 'P' ? SIP_M_PUBLISH : SIP_M_MESSAGE; break;
+	case 8: k = SIP_M_REGISTER; break;
+	case 9: k = SIP_M_SUBSCRIBE; break;
+	default: return SIP_M_OTHER;
+	}
+	return same((struct slice){ p, len }, (struct slice){ method_names[k], len }) ? k : SIP_M_OTHER;
+}
+
 enum sip_method sip_method_from(struct slice s)
 {
-	static const unsigned char by_len[10][4] = {
-		[3] = { SIP_M_ACK, SIP_M_BYE }, [4] = { SIP_M_INFO },
-		[5] = { SIP_M_PRACK, SIP_M_REFER },
-		[6] = { SIP_M_INVITE, SIP_M_CANCEL, SIP_M_NOTIFY, SIP_M_UPDATE },
-		[7] = { SIP_M_OPTIONS, SIP_M_PUBLISH, SIP_M_MESSAGE },
-		[8] = { SIP_M_REGISTER }, [9] = { SIP_M_SUBSCRIBE },
-	};
-	if (!s.len || sip_token_end(s.p, s.p + s.len) != s.p + s.len)
+	if (sip_token_end(s.p, s.p + s.len) != s.p + s.len)
 		return SIP_M_NONE;
-	if (s.len < ARRAY_LEN(by_len))
-		for (int i = 0; i < 4 && by_len[s.len][i]; i++) {
-			const char *n = method_names[by_len[s.len][i]];
-			if (n[0] == s.p[0] && memcmp(n, s.p, s.len) == 0)
-				return (enum sip_method)by_len[s.len][i];
-		}
-	return SIP_M_OTHER;
+	return sip_method_tok(s.p, s.len);
 }
 
 const char *sip_anomaly_name(enum sip_anomaly a)

@@ -106,8 +106,13 @@ struct sip_msg {
  * "SIP/..." word; leading CR/LF bytes are skipped and counted in msg_len. */
 int sip_parse(const char *buf, size_t len, bool stream, struct sip_msg *m);
 /* As sip_parse, for messages only matched, not judged (responses from the
- * protected server): From, To, Contact and Authorization values are not
- * parsed (their fields stay empty); everything else is as sip_parse. */
+ * protected server), reading only what matching needs: the start line, Via
+ * (the top value's fields and the count), Call-ID, CSeq, Content-Length
+ * (so body and msg_len are as sip_parse's) and whether a WWW- or
+ * Proxy-Authenticate says stale=true.  Other fields are passed over unread
+ * (their fields stay empty, -1 for numbers).  Anomalies are those found on
+ * the way, a subset of sip_parse's: control bytes, malformed names of fields
+ * passed over, missing From, To or Max-Forwards are not looked for. */
 int sip_parse_light(const char *buf, size_t len, bool stream, struct sip_msg *m);
 
 /* Stream framing: looks for one complete message at the start of buf.

@@ -1105,9 +1105,184 @@ static void test_light(void)
 	CHECK(light.msg_len == full.msg_len);
 }
 
+/* What sip_parse_light() fills for matching equals sip_parse's, and its
+ * anomalies are a subset of sip_parse's (sip.h). */
+static bool light_agrees(const char *b, size_t n, bool stream)
+{
+	struct sip_msg full, light;
+	int rf = sip_parse(b, n, stream, &full), rl = sip_parse_light(b, n, stream, &light);
+	if (rf != rl || (light.anomalies & ~full.anomalies) || !all_inside(&light, b, n))
+		return false;
+	if (rf < 0)
+		return true;
+	return light.is_request == full.is_request && light.method == full.method &&
+	       light.status == full.status && S(light.reason, "") == S(full.reason, "") &&
+	       light.reason.p == full.reason.p && light.reason.len == full.reason.len &&
+	       light.via_branch.p == full.via_branch.p && light.via_branch.len == full.via_branch.len &&
+	       light.via_sent_by.p == full.via_sent_by.p && light.via_count == full.via_count &&
+	       light.call_id.p == full.call_id.p && light.call_id.len == full.call_id.len &&
+	       light.cseq == full.cseq && light.cseq_method == full.cseq_method &&
+	       light.content_length == full.content_length && light.header_count == full.header_count &&
+	       light.has_challenge == full.has_challenge && light.challenge_stale == full.challenge_stale &&
+	       light.body.p == full.body.p && light.body.len == full.body.len && light.msg_len == full.msg_len;
+}
+
+static void test_light_contract(void)
+{
+	int bad = 0;
+	for (size_t i = 0; i < ARRAY_LEN(avecs); i++) {
+		const struct avec *v = &avecs[i];
+		size_t n;
+		const char *g = prep(v->msg, v->len ? v->len : strlen(v->msg), v->raw, &n);
+		for (int st = 0; st < 2; st++)
+			if (!light_agrees(g, n, st)) {
+				bad++;
+				fprintf(stderr, "light disagrees: %s (stream %d)\n", v->name, st);
+			}
+	}
+	for (size_t i = 0; i < ARRAY_LEN(vvecs); i++) {
+		const struct vvec *v = &vvecs[i];
+		size_t n;
+		const char *g = prep(v->msg, strlen(v->msg), v->raw, &n);
+		for (int st = 0; st < 2; st++)
+			if (!light_agrees(g, n, st)) {
+				bad++;
+				fprintf(stderr, "light disagrees: %s (stream %d)\n", v->name, st);
+			}
+	}
+	CHECK_MSG(bad == 0, "%d vectors", bad);
+
+	/* every prefix, at the very end of the buffer */
+	const char *vs[] = { kam401, kam200, kam404, vmsg("odd whitespace"), vmsg("compact forms") };
+	bad = 0;
+	for (size_t v = 0; v < ARRAY_LEN(vs); v++) {
+		size_t full;
+		prep(vs[v], strlen(vs[v]), false, &full);
+		char copy[8192];
+		memcpy(copy, tmp, full);
+		for (size_t k = 0; k <= full; k++)
+			for (int st = 0; st < 2; st++)
+				if (!light_agrees(t_guarded(copy, k), k, st))
+					bad++;
+	}
+	CHECK_MSG(bad == 0, "%d prefixes", bad);
+
+	/* light reads no From, To or Max-Forwards, and no control bytes */
+	static const char r1[] = "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nCall-ID: c\r\n"
+				 "CSeq: 1 OPTIONS\r\nServer: a\x01\r\n\r\n";
+	static const char r2[] = "SIP/2.0 401 U\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nCall-ID: c\r\n"
+				 "CSeq: 1 REGISTER\r\n"
+				 "Proxy-Authenticate: Digest realm=\"x\", nonce=\"n\", STALE = \"TRUE\"\r\n\r\n";
+	struct sip_msg m;
+	const char *g = t_guarded(r1, sizeof r1 - 1);
+	CHECK(sip_parse_light(g, sizeof r1 - 1, false, &m) == 0 && m.anomalies == 0 && S(m.call_id, "c"));
+	CHECK(sip_parse(g, sizeof r1 - 1, false, &m) == 0 &&
+	      m.anomalies == (A(MISSING_FROM) | A(MISSING_TO) | A(CONTROL_CHAR)));
+	/* a challenge is only read when it may say stale */
+	g = t_guarded(r2, sizeof r2 - 1);
+	CHECK(sip_parse_light(g, sizeof r2 - 1, false, &m) == 0 && m.has_challenge && m.challenge_stale);
+}
+
+/* The fast paths (the usual shapes of names and values, read at once) give
+ * up on anything else: what is parsed must be what the general code says. */
+static void test_fast_path_edges(void)
+{
+	static const struct {
+		const char *hdr;
+		const char *branch, *by, *user, *host, *tag;
+		uint32_t anom;
+	} v[] = {
+		/* Via: long parameters, odd ones, quoted values, white space, IPv6, no port */
+		{ "Via: SIP/2.0/UDP 203.0.113.5:5060;branch=z9hG4bKaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa;rport=5060;received=203.0.113.77;x-very-long-parameter=yes",
+		  "z9hG4bKaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "203.0.113.5:5060", NULL, NULL, NULL, 0 },
+		{ "Via: SIP/2.0/UDP h;BRANCH=z9hG4bK2;RPort;Received=1.2.3.4", "z9hG4bK2", "h", NULL, NULL, NULL, 0 },
+		{ "Via: SIP/2.0/UDP h;x=\"a;branch=no\";branch=z9hG4bK3", "z9hG4bK3", "h", NULL, NULL, NULL, 0 },
+		{ "Via: SIP/2.0/UDP h ;branch=z9hG4bK4", "z9hG4bK4", "h", NULL, NULL, NULL, 0 },
+		{ "Via: SIP/2.0/UDP h;branch=z9hG4bK5 ;rport", "z9hG4bK5", "h", NULL, NULL, NULL, 0 },
+		{ "Via: SIP/2.0/UDP [2001:db8::5]:5061;branch=z9hG4bK6,SIP/2.0/TCP b", "z9hG4bK6", "[2001:db8::5]:5061", NULL, NULL, NULL, 0 },
+		{ "Via: SIP/2.0/UDP h;branch;branch=z9hG4bK7", "z9hG4bK7", "h", NULL, NULL, NULL, 0 },
+		{ "Via: SIP/2.0/UDP h;branch=z9hG4bK8;branch", NULL, "h", NULL, NULL, NULL, 0 },
+		{ "Via: SIP/2.0/UDP h;bra(nch=z9hG4bK9", NULL, "h", NULL, NULL, NULL, A(BAD_VIA) },
+		{ "Via: SIP/2.0/UDP h;branch=\"z9hG4bKq", "z9hG4bKq", "h", NULL, NULL, NULL, A(UNBALANCED) },
+		{ "Via: sip/2.0/udp h;branch=z9hG4bK10", "z9hG4bK10", "h", NULL, NULL, NULL, 0 },
+		{ "Via: SIP/2.0/UDP  h;branch=z9hG4bK11", "z9hG4bK11", "h", NULL, NULL, NULL, 0 },
+		{ "Via: SIP/2.0/UDP h:123456;branch=z9hG4bK12", NULL, NULL, NULL, NULL, NULL, A(BAD_VIA) },
+		/* To: name-addr shapes around the fast path */
+		{ "To: \"a\\\"b\" <sip:u@h>;tag=1", NULL, NULL, "u", "h", "1", 0 },
+		{ "To: \"a\"  <sip:u@h>;tag=2", NULL, NULL, "u", "h", "2", 0 },
+		{ "To: <sip:user;par=1@host.example.com:5060;transport=udp>;tag=3", NULL, NULL, "user", "host.example.com", "3", 0 },
+		{ "To: <sip:averyveryverylonguserpartthatgoesonandon@averyveryverylonghost.example.com:5060>;tag=4",
+		  NULL, NULL, "averyveryverylonguserpartthatgoesonandon", "averyveryverylonghost.example.com", "4", 0 },
+		{ "To: <sip:u@[2001:db8::9]:5060>;TAG=5", NULL, NULL, "u", "2001:db8::9", "5", 0 },
+		{ "To: <sip:u@[2001:db8::9>;tag=6", NULL, NULL, "u", "", "6", A(BAD_URI) },
+		{ "To: <sip:u@>;tag=7", NULL, NULL, "u", "", "7", A(BAD_URI) },
+		{ "To: <sips:u@h>;tag=8", NULL, NULL, "u", "h", "8", 0 },
+		{ "To: <sip:u@h;x=<y>>;tag=9", NULL, NULL, "", "", NULL, A(BAD_URI) },
+		{ "To: <sip:u:pw@h?x=1>;tag=10", NULL, NULL, "u", "h", "10", 0 },
+		{ "To: <sip:u@h>;tag=\"11\"", NULL, NULL, "u", "h", "11", 0 },
+		{ "To: <sip:u@h> ;tag=12 ;x", NULL, NULL, "u", "h", "12", 0 },
+	};
+	for (size_t i = 0; i < ARRAY_LEN(v); i++) {
+		char msg[1024];
+		struct sip_msg m;
+		bool to = v[i].hdr[0] == 'T';
+		snprintf(msg, sizeof(msg), "OPTIONS sip:b@example.com SIP/2.0\n%s%s\n" FROM "%s" CID CSEQ MF "\n",
+			 to ? VIA : "", v[i].hdr, to ? "" : TO);
+		parse(msg, DGRAM, &m);
+		CHECK_MSG(m.anomalies == v[i].anom, "fast %zu: [%s]", i, names(m.anomalies));
+		if (!to) {
+			CHECK_MSG(v[i].branch ? S(m.via_branch, v[i].branch) : !m.via_branch.len, "fast %zu: branch", i);
+			CHECK_MSG(!v[i].by || S(m.via_sent_by, v[i].by), "fast %zu: sent-by", i);
+		} else {
+			CHECK_MSG(S(m.to.user, v[i].user) && S(m.to.host, v[i].host), "fast %zu: user/host", i);
+			CHECK_MSG(v[i].tag ? S(m.to.tag, v[i].tag) : !m.to.tag.len, "fast %zu: tag", i);
+		}
+		CHECK_MSG(light_agrees(g_buf, g_len, false), "fast %zu: light", i);
+	}
+
+	/* Via parameters that end the buffer (found by fuzzing: the 8-byte
+	 * name compares must not read past it): a last name of 1 to 9 bytes,
+	 * after sections of every length to 64 */
+	for (int len = 2; len <= 64; len++) {
+		for (int last = 1; last <= 9 && last + 2 <= len; last++) {
+			char b[256];
+			int k = snprintf(b, sizeof b, "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;");
+			for (int i = 0; i < len - last - 2; i++)
+				b[k++] = 'x';
+			b[k++] = ';';
+			for (int i = 0; i < last; i++)
+				b[k++] = "rportbranc"[i];
+			struct sip_msg t;
+			const char *tg = t_guarded(b, (size_t)k);
+			CHECK_MSG(sip_parse(tg, (size_t)k, false, &t) == 0 && all_inside(&t, tg, (size_t)k) &&
+				  sip_parse_light(tg, (size_t)k, false, &t) == 0, "via tail %d %d", len, last);
+		}
+	}
+
+	/* Digest parameter names in any case and spacing; a name ending the buffer */
+	struct sip_msg m;
+	parse(RL HDRS "Authorization: Digest USERNAME=\"u1\",REALM=\"r1\", Uri=\"sip:x\" ,NC=1,Algorithm=MD5,CNonce=\"c\"\n\n", DGRAM, &m);
+	CHECK(m.anomalies == 0 && S(m.auth_username, "u1") && S(m.auth_realm, "r1"));
+	parse(RL HDRS "Authorization: Digest usernamex=\"no\", realmy=\"no\", username=\"u2\"\n\n", DGRAM, &m);
+	CHECK(m.anomalies == 0 && S(m.auth_username, "u2") && !m.auth_realm.p);
+	size_t n;
+	const char *g = prep(RL HDRS "l: 0\n\n", strlen(RL HDRS "l: 0\n\n"), false, &n);
+	CHECK(sip_parse(g, n, STREAM, &m) == 0 && m.anomalies == 0 && m.content_length == 0);
+	CHECK(sip_parse_light(g, n, STREAM, &m) == 0 && m.content_length == 0);
+	g = prep(RL HDRS "Content-Length:0\n\n", strlen(RL HDRS "Content-Length:0\n\n"), false, &n);
+	CHECK(sip_parse(g, n, STREAM, &m) == 0 && m.anomalies == 0 && m.content_length == 0);
+	/* the usual names, and the same with a control byte inside */
+	parse(RL VIA FROM TO CID CSEQ "Max-Forwards: 70\nCall\rID: x\n\n", DGRAM, &m); /* a lone CR is no control */
+	CHECK(m.anomalies == A(BAD_HEADER) && S(m.call_id, "c1@203.0.113.5"));
+	parse(RL VIA FROM TO CID CSEQ "Max\x1d" "Forwards: 70\n\n", DGRAM, &m);
+	CHECK(m.anomalies & A(MISSING_MAX_FORWARDS));
+}
+
 int main(void)
 {
 	test_light();
+	test_light_contract();
+	test_fast_path_edges();
 	test_anomaly_vectors();
 	test_big_anomalies();
 	test_valid_vectors();
