@@ -331,6 +331,33 @@ static const char *via_parm(struct sip_ps *s, const char *p, const char *e, bool
 	return p;
 }
 
+/* The top-Via parameters via_fast() keeps, until the whole via-parm is
+ * accepted. */
+enum { VP_OTHER, VP_BRANCH, VP_RECEIVED, VP_RPORT };
+struct via_params {
+	struct slice br, rc;
+	bool got_br, got_rc, rport;
+};
+
+static int via_param_id(struct slice name)
+{
+	return sip_name_is(name, "branch", 6) ? VP_BRANCH : sip_name_is(name, "received", 8) ? VP_RECEIVED :
+	       sip_name_is(name, "rport", 5) ? VP_RPORT : VP_OTHER;
+}
+
+static void via_param_set(struct via_params *vp, int id, struct slice val)
+{
+	if (id == VP_BRANCH) {
+		vp->br = val;
+		vp->got_br = true;
+	} else if (id == VP_RECEIVED) {
+		vp->rc = val;
+		vp->got_rc = true;
+	} else if (id == VP_RPORT) {
+		vp->rport = true;
+	}
+}
+
 /* The top via-parm as nearly every sender writes it: "SIP/2.0/" transport
  * SP host [":" port] (";" name ["=" value])*, with no other white space and
  * no quoted or <> values, then ',' or the end.  Sets the top-Via fields and
@@ -350,8 +377,8 @@ static const char *via_fast(struct sip_ps *s, const char *p, const char *e)
 			;
 	if (q == t || e - q < 2 || *q != ' ' || sip_is_lws(q[1]))
 		return NULL;
-	struct slice tr = sip_mk(t, q), br = SLICE_NULL, rc = SLICE_NULL;
-	bool rport = false, got_br = false, got_rc = false;
+	struct slice tr = sip_mk(t, q);
+	struct via_params vp = { SLICE_NULL, SLICE_NULL, false, false, false };
 	h = q + 1;
 	if (*h == '[') {
 		q = v6_end(h + 1, e, lim);
@@ -388,41 +415,30 @@ static const char *via_fast(struct sip_ps *s, const char *p, const char *e)
 				const char *n = b + __builtin_ctzll(semi) + 1, *ne, *v = NULL, *end;
 				semi &= semi - 1;
 				end = semi ? b + __builtin_ctzll(semi) : e;
-				int id = 0;
+				int id = VP_OTHER;
 				bool w8 = lim - n >= 8; /* the names are compared 8 bytes at once */
 				if (w8 && end - n >= 7 && sip_w8(n, "branch=", "\x20\x20\x20\x20\x20\x20\0", "\xff\xff\xff\xff\xff\xff\xff")) {
 					ne = n + 6;
-					id = 1;
+					id = VP_BRANCH;
 				} else if (w8 && end - n >= 5 && sip_w8(n, "rport\0\0", "\x20\x20\x20\x20\x20\0\0", "\xff\xff\xff\xff\xff\0\0") &&
 					   (end == n + 5 || n[5] == '=')) {
 					ne = n + 5;
-					id = 3;
+					id = VP_RPORT;
 				} else if (w8 && end - n >= 9 && sip_w8(n, "received", "\x20\x20\x20\x20\x20\x20\x20\x20", "\xff\xff\xff\xff\xff\xff\xff\xff") &&
 					   n[8] == '=') {
 					ne = n + 8;
-					id = 2;
+					id = VP_RECEIVED;
 				} else {
 					for (ne = n; ne < end && sip_is_token(*ne); ne++)
 						;
-					struct slice name = sip_mk(n, ne);
-					id = sip_name_is(name, "branch", 6) ? 1 : sip_name_is(name, "received", 8) ? 2 :
-					     sip_name_is(name, "rport", 5) ? 3 : 0;
+					id = via_param_id(sip_mk(n, ne));
 				}
 				if (ne < end) {
 					if (*ne != '=')
 						return NULL;
 					v = ne + 1;
 				}
-				struct slice val = v ? sip_mk(v, end) : SLICE_NULL;
-				if (id == 1) {
-					br = val;
-					got_br = true;
-				} else if (id == 2) {
-					rc = val;
-					got_rc = true;
-				} else if (id == 3) {
-					rport = true;
-				}
+				via_param_set(&vp, id, v ? sip_mk(v, end) : SLICE_NULL);
 			}
 			q = e;
 		}
@@ -430,20 +446,18 @@ static const char *via_fast(struct sip_ps *s, const char *p, const char *e)
 #endif
 	while (q < e && *q == ';') {
 		const char *n = q + 1, *ne, *v = NULL;
-		int id = 0; /* 1 branch, 2 received, 3 rport */
+		int id = VP_OTHER;
 		if (e - n >= 8 && sip_w8(n, "branch=", "\x20\x20\x20\x20\x20\x20\0", "\xff\xff\xff\xff\xff\xff\xff")) {
 			ne = n + 6;
-			id = 1;
+			id = VP_BRANCH;
 		} else if (e - n >= 8 && sip_w8(n, "rport\0\0", "\x20\x20\x20\x20\x20\0\0", "\xff\xff\xff\xff\xff\0\0") &&
 			   !sip_is_token(n[5])) {
 			ne = n + 5;
-			id = 3;
+			id = VP_RPORT;
 		} else {
 			for (ne = n; ne < e && sip_is_token(*ne); ne++)
 				;
-			struct slice name = sip_mk(n, ne);
-			id = sip_name_is(name, "branch", 6) ? 1 : sip_name_is(name, "received", 8) ? 2 :
-			     sip_name_is(name, "rport", 5) ? 3 : 0;
+			id = via_param_id(sip_mk(n, ne));
 		}
 		q = ne;
 		if (q < e && *q == '=') {
@@ -454,27 +468,18 @@ static const char *via_fast(struct sip_ps *s, const char *p, const char *e)
 		}
 		if (q < e && *q != ';' && *q != ',')
 			return NULL;
-		struct slice val = v ? sip_mk(v, q) : SLICE_NULL;
-		if (id == 1) {
-			br = val;
-			got_br = true;
-		} else if (id == 2) {
-			rc = val;
-			got_rc = true;
-		} else if (id == 3) {
-			rport = true;
-		}
+		via_param_set(&vp, id, v ? sip_mk(v, q) : SLICE_NULL);
 	}
 	if (q < e && *q != ',')
 		return NULL;
 	struct sip_msg *m = s->m;
 	m->via_transport = tr;
 	m->via_sent_by = by;
-	if (got_br)
-		m->via_branch = br;
-	if (got_rc)
-		m->via_received = rc;
-	if (rport)
+	if (vp.got_br)
+		m->via_branch = vp.br;
+	if (vp.got_rc)
+		m->via_received = vp.rc;
+	if (vp.rport)
 		m->via_rport = true;
 	return q;
 }
