@@ -3,7 +3,7 @@
 # build-san/; `make fuzz` builds the libFuzzer harnesses; `make bench` runs the
 # benchmarks.
 CC      ?= cc
-PKGS    := libpcap sqlite3 libnftables libnetfilter_conntrack
+PKGS    := libpcap sqlite3 libnftables libnetfilter_conntrack libcurl libmicrohttpd libsodium
 SAN     ?= 0
 ifeq ($(SAN),1)
 B       := build-san

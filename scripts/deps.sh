@@ -3,9 +3,9 @@
 #   scripts/deps.sh          build and run
 #   scripts/deps.sh --test   also the test suite's real peers and tools
 set -euo pipefail
-pkgs=(build-essential pkg-config libpcap-dev libsqlite3-dev libnftables-dev libnetfilter-conntrack-dev nftables ipset iptables conntrack)
+pkgs=(build-essential pkg-config libpcap-dev libsqlite3-dev libnftables-dev libnetfilter-conntrack-dev libcurl4-openssl-dev libmicrohttpd-dev libsodium-dev ca-certificates nftables ipset iptables conntrack)
 if [ "${1:-}" = "--test" ]; then
-	pkgs+=(clang libclang-rt-14-dev tcpdump iproute2 kamailio sipvicious sipsak sip-tester tftpd-hpa tftp-hpa dnsmasq-base bind9-dnsutils python3 time procps)
+	pkgs+=(clang libclang-rt-14-dev tcpdump iproute2 kamailio sipvicious sipsak sip-tester tftpd-hpa tftp-hpa dnsmasq-base bind9-dnsutils python3 python3-aiosmtpd time procps curl)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
