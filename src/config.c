@@ -3,6 +3,7 @@
  * 200-byte line limit, too short for address lists, and cannot give the line
  * of each key, which every error message needs. */
 #include "config.h"
+#include "cfg_int.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -140,6 +141,13 @@ const char *cfg_parse_duration(const char *v, uint32_t *out)
 {
 	return parse_duration(v, out);
 }
+
+static const char *parse_rule(const char *v, struct cfg_rule *r);
+
+const char *cfg_parse_bool(const char *v, bool *out) { return parse_bool(v, out); }
+const char *cfg_parse_u32(const char *v, uint32_t *out) { return parse_u32(v, out); }
+const char *cfg_parse_path(const char *v, char *out, size_t n) { return parse_path(v, out, n); }
+const char *cfg_parse_rule(const char *v, struct cfg_rule *r) { return parse_rule(v, r); }
 
 static const char *parse_rule(const char *v, struct cfg_rule *r)
 {
@@ -475,6 +483,10 @@ static void handler(struct loader *L, const char *section, const char *name, con
 		msg = set_tftp(L, name, tv, &known);
 	} else if (!strcmp(section, "dns")) {
 		msg = set_dns(L, name, tv, &known);
+	} else if (!strcmp(section, "notify")) {
+		msg = cfg_set_notify(L->c, name, tv, &known);
+	} else if (!strcmp(section, "http")) {
+		msg = cfg_set_http(L->c, name, tv, &known);
 	} else if (L->inst >= 0) {
 		msg = set_instance(L, name, tv, &known);
 	}
@@ -491,7 +503,8 @@ static void on_section(struct loader *L, const char *name)
 	L->inst = -1;
 	L->in_known = true;
 	if (!strcmp(name, "general") || !strcmp(name, "sip") || !strcmp(name, "lists") ||
-	    !strcmp(name, "firewall") || !strcmp(name, "tftp") || !strcmp(name, "dns"))
+	    !strcmp(name, "firewall") || !strcmp(name, "tftp") || !strcmp(name, "dns") ||
+	    !strcmp(name, "notify") || !strcmp(name, "http"))
 		return;
 	if (!strncmp(name, "instance", 8) && (name[8] == ' ' || name[8] == '\t')) {
 		const char *n = name + 9;
@@ -678,6 +691,7 @@ struct config *cfg_defaults(void)
 	c->dns = (struct cfg_dns){ .enabled = true, .block_zone_transfer = true, .block_fingerprinting = true,
 	                           .any_queries = { 10, 60 }, .queries = { 100, 10 }, .refused = { 50, 60 } };
 	c->dns.ports[53 >> 3] |= 1u << (53 & 7);
+	cfg_notify_defaults(c);
 	c->n_inst = 1;
 	struct cfg_instance *in = &c->inst[0];
 	strcpy(in->name, "default");

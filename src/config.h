@@ -3,7 +3,8 @@
  * cfg_load() reads a whole file into a new struct config, or reports every
  * error as "file:line: message" and returns NULL, so a caller that already
  * runs with a config keeps it.  Sections: [general] [sip] [lists]
- * [firewall] [instance NAME]; later sections are added as new tables in config.c. */
+ * [firewall] [tftp] [dns] [notify] [http] [instance NAME]; the [notify] and
+ * [http] keys are read in cfg_notify.c. */
 #ifndef SW_CONFIG_H
 #define SW_CONFIG_H
 
@@ -58,6 +59,37 @@ struct cfg_dns {
 	struct cfg_rule any_queries, queries, refused;
 };
 
+#define CFG_MAX_RCPTS 32
+#define CFG_MAIL_LEN 128
+
+enum cfg_starttls { CFG_TLS_AUTO, CFG_TLS_REQUIRED, CFG_TLS_NO };
+
+/* [notify]: mail, webhook and syslog notifications. */
+struct cfg_notify {
+	unsigned n_rcpts;
+	char rcpts[CFG_MAX_RCPTS][CFG_MAIL_LEN];
+	bool per_attack, daily_summary, syslog;
+	uint32_t summary_minute;          /* daily_summary_time, minutes after local midnight */
+	char smtp_url[256];
+	enum cfg_starttls smtp_starttls;
+	char smtp_user[128];
+	char smtp_password_file[256];
+	char from[CFG_MAIL_LEN];          /* "" = sipwarden@<hostname> */
+	uint32_t max_mails_per_hour;
+	uint32_t digest_interval_s;       /* the "hour" of max_mails_per_hour */
+	char webhook_url[512];
+	char syslog_socket[108];
+};
+
+/* [http]: the admin page and JSON API. */
+struct cfg_http {
+	char listen[64];                  /* "" = off */
+	char tls_cert[256], tls_key[256];
+	char password_hash[256];          /* argon2id; "" = not set yet */
+	bool metrics_auth;
+	struct cfg_rule admin_login;      /* failed logins that block an address */
+};
+
 struct cfg_prefixes {
 	struct ipprefix *v;
 	size_t n, cap;
@@ -98,6 +130,8 @@ struct config {
 	uint32_t aggregate_after, aggregate_v4, aggregate_v6;
 	struct cfg_tftp tftp;
 	struct cfg_dns dns;
+	struct cfg_notify notify;
+	struct cfg_http http;
 	/* Instances; without [instance] sections there is one, "default", built
 	 * from [general] and [sip]. */
 	unsigned n_inst;

@@ -55,6 +55,42 @@ static void fmt_duration(uint64_t s, char *buf, size_t n)
 		snprintf(buf, n, "%llus", (unsigned long long)s);
 }
 
+static void notify_json(struct daemon *d, FILE *o)
+{
+	struct notify_stats ns;
+	ntf_stats(d->ntf, &ns);
+	const struct cfg_notify *c = &d->cfg->notify;
+	fprintf(o, "\"notify\":{\"recipients\":[");
+	for (unsigned i = 0; i < c->n_rcpts; i++) {
+		if (i)
+			fputc(',', o);
+		json_str(o, c->rcpts[i]);
+	}
+	fprintf(o, "],\"per_attack\":%s,\"daily_summary\":%s,\"webhook\":%s,\"syslog\":%s,"
+	           "\"outbox\":%ld,\"digest_pending\":%ld,\"mails_sent\":%llu,\"webhooks_sent\":%llu,"
+	           "\"given_up\":%llu,\"dropped\":%llu,\"syslog_errors\":%llu,\"last_error\":",
+	        c->per_attack ? "true" : "false", c->daily_summary ? "true" : "false",
+	        c->webhook_url[0] ? "true" : "false", c->syslog ? "true" : "false", ns.outbox, ns.digest,
+	        (unsigned long long)ns.mails_sent, (unsigned long long)ns.webhooks_sent,
+	        (unsigned long long)ns.given_up, (unsigned long long)ns.dropped,
+	        (unsigned long long)ns.syslog_errors);
+	json_str(o, ns.last_error);
+	fprintf(o, ",\"last_error_us\":%llu}", (unsigned long long)ns.last_error_us);
+}
+
+static void notify_text(struct daemon *d, FILE *o)
+{
+	struct notify_stats ns;
+	ntf_stats(d->ntf, &ns);
+	fprintf(o, "notifications:  %u recipient(s), %ld in the outbox, %ld held for the digest, "
+	           "%llu mails and %llu webhook posts sent, %llu given up, %llu dropped\n",
+	        d->cfg->notify.n_rcpts, ns.outbox, ns.digest, (unsigned long long)ns.mails_sent,
+	        (unsigned long long)ns.webhooks_sent, (unsigned long long)ns.given_up,
+	        (unsigned long long)ns.dropped);
+	if (ns.last_error[0])
+		fprintf(o, "last notification error: %s\n", ns.last_error);
+}
+
 static int cmd_status(struct daemon *d, const struct req *r, FILE *o)
 {
 	struct eng_stats st;
@@ -90,8 +126,9 @@ static int cmd_status(struct daemon *d, const struct req *r, FILE *o)
 		json_str(o, fw_err);
 		fprintf(o, "},\"store\":{\"database\":");
 		json_str(o, d->cfg->database);
-		fprintf(o, ",\"pending\":%zu,\"errors\":%llu},\"config\":{\"path\":", st_pending,
-		        (unsigned long long)d->store_errors);
+		fprintf(o, ",\"pending\":%zu,\"errors\":%llu},", st_pending, (unsigned long long)d->store_errors);
+		notify_json(d, o);
+		fprintf(o, ",\"config\":{\"path\":");
 		json_str(o, d->cfg_path ? d->cfg_path : "");
 		fprintf(o, ",\"block_time_s\":%u,\"block_threshold\":%u,\"bad_registrations\":\"%u/%us\","
 		           "\"blocked_user_agents\":[",
@@ -128,6 +165,7 @@ static int cmd_status(struct daemon *d, const struct req *r, FILE *o)
 	        fw_err[0] ? ", last: " : "", fw_err);
 	fprintf(o, "store:          %s, %zu pending, %llu errors\n", d->cfg->database, st_pending,
 	        (unsigned long long)d->store_errors);
+	notify_text(d, o);
 	return 0;
 }
 
@@ -379,6 +417,29 @@ static int cmd_events(struct daemon *d, const struct req *r, FILE *o)
 	return rc;
 }
 
+/* notify test | notify summary */
+static int cmd_notify(struct daemon *d, const struct req *r, FILE *o)
+{
+	char msg[256];
+	bool ok;
+	if (r->argc == 2 && !strcmp(r->argv[1], "test"))
+		ok = ntf_test_mail(d->ntf, msg, sizeof msg);
+	else if (r->argc == 2 && !strcmp(r->argv[1], "summary"))
+		ok = ntf_summary_now(d->ntf, msg, sizeof msg);
+	else {
+		fputs("usage: notify test | notify summary\n", o);
+		return -1;
+	}
+	if (r->json) {
+		fprintf(o, "{\"queued\":%s,\"message\":", ok ? "true" : "false");
+		json_str(o, msg);
+		fputs("}\n", o);
+	} else {
+		fprintf(o, "%s\n", msg);
+	}
+	return ok ? 0 : -1;
+}
+
 static int cmd_reload(struct daemon *d, const struct req *r, FILE *o)
 {
 	int rc = daemon_reload(d, o);
@@ -395,7 +456,7 @@ static int dispatch(struct daemon *d, const struct req *r, FILE *o)
 	} cmds[] = {
 		{ "status", cmd_status }, { "list", cmd_list }, { "block", cmd_block },
 		{ "unblock", cmd_unblock }, { "whitelist", cmd_lists }, { "blacklist", cmd_lists },
-		{ "events", cmd_events }, { "reload", cmd_reload },
+		{ "events", cmd_events }, { "reload", cmd_reload }, { "notify", cmd_notify },
 	};
 	if (r->argc == 0) {
 		fputs("no command\n", o);

@@ -1,5 +1,6 @@
 /* daemon: the live process.  Main thread: capture, engine, control socket,
- * signals, tick.  Workers: firewall (batched), store (batched transactions). */
+ * signals, tick.  Workers: firewall (batched), store (batched transactions),
+ * notifications (notify.c: intake and sender threads). */
 #include "daemon.h"
 #include "ct.h"
 #include "ctl.h"
@@ -165,6 +166,8 @@ static void on_event(void *ctx, const struct event *e)
 		snprintf(it.instance, sizeof it.instance, "%s", e->instance);
 	if (!worker_push(d->store_w, &it))
 		d->store_errors++;
+	if (d->ntf)
+		ntf_event(d->ntf, e);
 }
 
 /* ---- start-up ---- */
@@ -445,6 +448,11 @@ static int start(struct daemon *d)
 		logf_("out of memory");
 		return -1;
 	}
+	d->ntf = ntf_start(d->cfg, d->cfg->database, err, sizeof err);
+	if (!d->ntf) {
+		logf_("notifications: %s", err);
+		return -1;
+	}
 	uint64_t now = daemon_now();
 	d->started_us = d->last_purge_us = now;
 	restore_state(d, now);
@@ -485,6 +493,7 @@ int daemon_reload(struct daemon *d, FILE *errs)
 	merge_runtime_lists(d, c);
 	add_own_addresses(c);
 	eng_set_config(d->eng, c);
+	ntf_set_config(d->ntf, c);
 	cfg_free(d->cfg);
 	d->cfg = c;
 	logf_("configuration reloaded from %s", d->cfg_path);
@@ -574,6 +583,7 @@ static void stop(struct daemon *d)
 	worker_stop(d->fw_w);
 	worker_stop(d->ct_w);
 	worker_stop(d->store_w);
+	ntf_stop(d->ntf);
 	ct_close(d->ct);
 	if (d->fw) {
 		if (!d->cfg->keep_blocks_on_exit)

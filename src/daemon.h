@@ -12,6 +12,7 @@
 #include "config.h"
 #include "engine.h"
 #include "fw.h"
+#include "notify.h"
 #include "store.h"
 #include "worker.h"
 
@@ -24,6 +25,7 @@ struct daemon {
 	struct fw *fw;              /* used by the firewall worker only */
 	struct ct *ct;              /* used by the conntrack worker only */
 	struct worker *fw_w, *ct_w, *store_w;
+	struct notify *ntf;         /* mail, webhook, syslog (its own threads) */
 	struct cap_live *cap;
 	int ctl_fd, sig_fd, timer_fd;
 	uint64_t started_us, last_purge_us;

@@ -235,6 +235,12 @@ void det_request(struct detect *d, const struct akey *client, const struct sip_m
 	if (agent) {
 		memset(&d->scratch, 0, sizeof d->scratch);
 		evidence_from_msg(&d->scratch, m);
+		char line[EVD_LINE_LEN];
+		int k = snprintf(line, sizeof line, "%.*s %.*s", (int)(m->method_s.len < 32 ? m->method_s.len : 32),
+		                 m->method_s.p ? m->method_s.p : "", (int)(m->ruri.len < 80 ? m->ruri.len : 80),
+		                 m->ruri.p ? m->ruri.p : "");
+		evd_add_line(&d->scratch, (struct slice){ line, k < 0 ? 0 : (size_t)k < sizeof line ? (size_t)k : sizeof line - 1 },
+		             0, ts_us);
 		snprintf(d->reason, sizeof d->reason, "scanner User-Agent matches \"%s\"", agent);
 		fire(d, OBS_FIRE, DET_SCANNER, client, ts_us, 1, 0, &d->scratch, true);
 	}
@@ -367,6 +373,10 @@ static void failed(struct detect *d, const struct txn *t, const struct sip_msg *
 	evd_add_code(ev, m->status);
 	if (t->method < 32)
 		ev->methods |= 1u << t->method;
+	char line[EVD_LINE_LEN];
+	int k = snprintf(line, sizeof line, "%s %s", sip_method_name((enum sip_method)t->method), t->ruri);
+	evd_add_line(ev, (struct slice){ line, k < 0 ? 0 : (size_t)k < sizeof line ? (size_t)k : sizeof line - 1 },
+	             m->status, ts_us);
 	bool creds = t->has_auth && !m->challenge_stale;
 	bool auth_fail = (m->status == 401 || m->status == 407) && creds;
 	bool halve = false;

@@ -123,6 +123,22 @@ static void put_evidence(struct out *o, const struct evidence *ev)
 			put_str(o, ip_format(&ev->addrs[i], ip));
 		}
 		put(o, "]", 1);
+		first = false;
+	}
+	if (ev->n_lines) {
+		put(o, first ? "\"requests\":[" : ",\"requests\":[", first ? 12 : 13);
+		for (unsigned i = 0; i < ev->n_lines; i++) {
+			if (i)
+				put(o, ",", 1);
+			put_str(o, ev->lines[i]);
+		}
+		put(o, "]", 1);
+		first = false;
+	}
+	if (ev->first_us) {
+		char t[32];
+		put(o, first ? "\"first_seen\":" : ",\"first_seen\":", first ? 13 : 14);
+		put_str(o, time_format_iso(ev->first_us, t));
 	}
 	put(o, "}", 1);
 }
@@ -191,4 +207,23 @@ void evd_add_code(struct evidence *ev, int code)
 			return;
 	if (ev->n_codes < EVD_MAX_CODES)
 		ev->codes[ev->n_codes++] = (uint16_t)code;
+}
+
+void evd_add_line(struct evidence *ev, struct slice line, int code, uint64_t ts_us)
+{
+	if (!ev->first_us)
+		ev->first_us = ts_us;
+	if (line.len == 0)
+		return;
+	if (ev->n_lines == EVD_MAX_LINES) {
+		memmove(ev->lines[0], ev->lines[1], sizeof ev->lines[0] * (EVD_MAX_LINES - 1));
+		ev->n_lines--;
+	}
+	char *dst = ev->lines[ev->n_lines++];
+	char suffix[16] = "";
+	if (code > 0 && code <= 999)
+		snprintf(suffix, sizeof suffix, " -> %d", code);
+	size_t room = EVD_LINE_LEN - strlen(suffix);
+	slice_copy(dst, room, line);
+	strcat(dst, suffix);
 }

@@ -18,6 +18,8 @@ enum detector {
 #define EVD_MAX_USERS 10
 #define EVD_MAX_CODES 8
 #define EVD_MAX_ADDRS 10
+#define EVD_MAX_LINES 5
+#define EVD_LINE_LEN 120
 
 /* What made a detector fire: owned copies, safe to keep. */
 struct evidence {
@@ -30,6 +32,9 @@ struct evidence {
 	char anomaly[32];              /* anomaly reason code, for anomaly events */
 	uint8_t n_addrs;
 	struct ipaddr addrs[EVD_MAX_ADDRS]; /* other addresses involved (distributed guessing) */
+	uint64_t first_us;             /* first offending message seen (0 = unknown) */
+	uint8_t n_lines;               /* the last offending requests, oldest first */
+	char lines[EVD_MAX_LINES][EVD_LINE_LEN]; /* "REGISTER sip:pbx SIP/2.0 -> 403", sanitised */
 };
 
 struct event {
@@ -54,5 +59,9 @@ const char *det_name(enum detector d);
  * within the fixed bounds. */
 void evd_add_user(struct evidence *ev, struct slice user);
 void evd_add_code(struct evidence *ev, int code);
+/* Appends an offending request line (control bytes replaced, cut), with the
+ * response code when code > 0; keeps the last EVD_MAX_LINES.  Sets first_us
+ * on the first call. */
+void evd_add_line(struct evidence *ev, struct slice line, int code, uint64_t ts_us);
 
 #endif

@@ -2,6 +2,7 @@
 #include "capture.h"
 #include "config.h"
 #include "ctl.h"
+#include "store.h"
 #include "daemon.h"
 #include "engine.h"
 #include "version.h"
@@ -21,13 +22,15 @@ static const char usage[] =
 	"Protects SIP servers: watches SIP traffic, detects attacks, blocks attackers.\n"
 	"\n"
 	"commands:\n"
-	"  replay [-c FILE] PCAP...   run the engine over pcap/pcapng files, packet time as\n"
+	"  replay [-c FILE] [--db DB] PCAP...\n"
+	"                             run the engine over pcap/pcapng files, packet time as\n"
 	"                             the clock; events as JSON lines on stdout, a summary\n"
-	"                             on stderr\n"
+	"                             on stderr; --db also records them in database DB\n"
 	"  run [-c FILE]              run the daemon in the foreground: live capture,\n"
 	"                             firewall blocking, control socket (root)\n"
 	"  ctl [-s SOCK] COMMAND...   control a running daemon: status, list, block,\n"
-	"                             unblock, whitelist, blacklist, events, reload\n"
+	"                             unblock, whitelist, blacklist, events, reload,\n"
+	"                             notify test|summary\n"
 	"                             (--json for machine-readable output)\n"
 	"  check-config [-c FILE]     validate a configuration file\n"
 	"\n"
@@ -40,6 +43,9 @@ static const char usage[] =
 struct replay_ctx {
 	struct engine *eng;
 	FILE *out;
+	struct store *db;       /* --db: events are recorded here too */
+	unsigned in_txn;        /* events in the open transaction */
+	bool db_failed;
 	bool started;
 	char line[4096];
 };
@@ -57,6 +63,16 @@ static void print_event(void *ctx, const struct event *e)
 	size_t n = evt_json(e, r->line, sizeof r->line - 1);
 	r->line[n++] = '\n';
 	fwrite(r->line, 1, n, r->out);
+	if (!r->db || r->db_failed)
+		return;
+	if (r->in_txn == 0 && store_begin(r->db) != 0)
+		r->db_failed = true;
+	if (store_event(r->db, e) != 0 || (++r->in_txn == 4096 && store_commit(r->db) != 0))
+		r->db_failed = true;
+	if (r->in_txn == 4096)
+		r->in_txn = 0;
+	if (r->db_failed)
+		fprintf(stderr, "sipwarden replay: database: %s\n", store_error(r->db));
 }
 
 static void replay_frame(void *ctx, int link, const uint8_t *frame, size_t caplen, uint64_t ts_us)
@@ -79,11 +95,13 @@ static struct config *load_config(const char *path)
 	return cfg_defaults();
 }
 
-/* Parses -c and leaves optind at the first operand; returns -1 on a bad option. */
-static int parse_opts(int argc, char **argv, const char **cfg_path)
+/* Parses -c (and --db where db_path is not NULL) and leaves optind at the
+ * first operand; returns -1 on a bad option. */
+static int parse_opts(int argc, char **argv, const char **cfg_path, const char **db_path)
 {
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
+		{ "db", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -92,6 +110,11 @@ static int parse_opts(int argc, char **argv, const char **cfg_path)
 	while ((ch = getopt_long(argc, argv, "+c:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': *cfg_path = optarg; break;
+		case 'd':
+			if (!db_path)
+				return -1;
+			*db_path = optarg;
+			break;
 		case 'h': fputs(usage, stdout); exit(0);
 		default: return -1;
 		}
@@ -131,8 +154,8 @@ static void print_summary(const struct eng_stats *s, int files, double elapsed)
 
 static int cmd_replay(int argc, char **argv)
 {
-	const char *cfg_path = NULL;
-	if (parse_opts(argc, argv, &cfg_path) < 0) {
+	const char *cfg_path = NULL, *db_path = NULL;
+	if (parse_opts(argc, argv, &cfg_path, &db_path) < 0) {
 		fputs(usage, stderr);
 		return 2;
 	}
@@ -145,6 +168,15 @@ static int cmd_replay(int argc, char **argv)
 		return 2;
 	static char outbuf[1 << 16];
 	struct replay_ctx r = { .out = stdout };
+	if (db_path) {
+		char err[512];
+		r.db = store_open(db_path, err, sizeof err);
+		if (!r.db) {
+			fprintf(stderr, "sipwarden replay: database %s\n", err);
+			cfg_free(cfg);
+			return 1;
+		}
+	}
 	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
 	r.eng = eng_new(cfg, print_event, &r);
 	if (!r.eng) {
@@ -164,6 +196,15 @@ static int cmd_replay(int argc, char **argv)
 		files++;
 	}
 	fflush(stdout);
+	if (r.db) {
+		if (r.in_txn && !r.db_failed && store_commit(r.db) != 0)
+			r.db_failed = true;
+		if (r.db_failed) {
+			fprintf(stderr, "sipwarden replay: database: %s\n", store_error(r.db));
+			rc = 1;
+		}
+		store_close(r.db);
+	}
 	struct eng_stats st;
 	eng_stats_get(r.eng, &st);
 	print_summary(&st, files, mono_now() - t0);
@@ -175,7 +216,7 @@ static int cmd_replay(int argc, char **argv)
 static int cmd_check_config(int argc, char **argv)
 {
 	const char *cfg_path = NULL;
-	if (parse_opts(argc, argv, &cfg_path) < 0 || optind != argc) {
+	if (parse_opts(argc, argv, &cfg_path, NULL) < 0 || optind != argc) {
 		fputs(usage, stderr);
 		return 2;
 	}
@@ -211,7 +252,7 @@ int main(int argc, char **argv)
 		return cmd_replay(argc - 1, argv + 1);
 	if (!strcmp(cmd, "run")) {
 		const char *cfg_path = NULL;
-		if (parse_opts(argc - 1, argv + 1, &cfg_path) < 0 || optind != argc - 1) {
+		if (parse_opts(argc - 1, argv + 1, &cfg_path, NULL) < 0 || optind != argc - 1) {
 			fputs(usage, stderr);
 			return 2;
 		}

@@ -2,6 +2,7 @@
  * store_open and reused (reset and cleared after each use); values are
  * always bound, never formatted into SQL. */
 #include "store.h"
+#include "sqlu.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -103,61 +104,25 @@ static int fail_msg(struct store *s, const char *what, const char *msg)
 	return -1;
 }
 
-static sqlite3_int64 i64(uint64_t v)
-{
-	return v > (uint64_t)INT64_MAX ? INT64_MAX : (sqlite3_int64)v;
-}
-
-static uint64_t col_u64(sqlite3_stmt *st, int col)
-{
-	sqlite3_int64 v = sqlite3_column_int64(st, col);
-	return v < 0 ? 0 : (uint64_t)v;
-}
-
-/* Copies a text column into dst (size n, always terminated), cutting at a
- * UTF-8 character boundary when it does not fit.  NULL becomes "".
- * Returns false when the text was cut. */
-static bool col_copy(char *dst, size_t n, sqlite3_stmt *st, int col)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-	int len = sqlite3_column_bytes(st, col);
-	size_t k = t && len > 0 ? (size_t)len : 0;
-	bool whole = k < n;
-	if (!whole) {
-		k = n - 1;
-		while (k > 0 && (t[k] & 0xc0) == 0x80)
-			k--;
-	}
-	if (k)
-		memcpy(dst, t, k);
-	dst[k] = '\0';
-	return whole;
-}
-
 static int bind_text(sqlite3_stmt *st, int i, const char *v)
 {
 	return v ? sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
 }
 
-static void done(sqlite3_stmt *st)
-{
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-}
 
 /* Steps a statement that returns no rows, then resets it.  Returns 0 or -1. */
 static int run(struct store *s, int q, const char *what)
 {
 	int rc = sqlite3_step(s->q[q]);
 	int ret = rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(s, what);
-	done(s->q[q]);
+	sqlu_done(s->q[q]);
 	return ret;
 }
 
 static int bind_fail(struct store *s, int q, const char *what)
 {
 	fail(s, what);
-	done(s->q[q]);
+	sqlu_done(s->q[q]);
 	return -1;
 }
 
@@ -176,7 +141,7 @@ static sqlite3_stmt *query(struct store *s, int q, const char *what)
 static int query_end(struct store *s, sqlite3_stmt *st, int rc, const char *what)
 {
 	int ret = rc == SQLITE_DONE ? 0 : fail(s, what);
-	done(st);
+	sqlu_done(st);
 	return ret;
 }
 
@@ -198,7 +163,7 @@ static int pragma(sqlite3 *db, const char *q, char *out, size_t n)
 	if (out && n) {
 		out[0] = '\0';
 		if (rc == SQLITE_ROW)
-			col_copy(out, n, st, 0);
+			sqlu_text(out, n, st, 0);
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
@@ -327,7 +292,7 @@ static int add_event_row(struct store *s, const struct event *e, const char *ip,
                          const char *line, size_t len)
 {
 	sqlite3_stmt *st = s->q[Q_EVENT_ADD];
-	if (sqlite3_bind_int64(st, 1, i64(e->ts_us)) ||
+	if (sqlite3_bind_int64(st, 1, sqlu_i64(e->ts_us)) ||
 	    bind_text(st, 2, evt_type_name(e->type)) || bind_text(st, 3, ip) ||
 	    bind_text(st, 4, det_name(e->det)) ||
 	    sqlite3_bind_text(st, 5, line, (int)len, SQLITE_STATIC))
@@ -349,7 +314,7 @@ static int add_block(struct store *s, const struct event *e, const char *ip,
 		evlen = (int)(line + len - 1 - evp);
 	}
 	bool perm = e->duration_s == 0;
-	sqlite3_int64 start = i64(e->ts_us), end = 0;
+	sqlite3_int64 start = sqlu_i64(e->ts_us), end = 0;
 	if (!perm)
 		end = (uint64_t)e->duration_s > (uint64_t)(INT64_MAX - start) / 1000000
 		              ? INT64_MAX : start + (sqlite3_int64)e->duration_s * 1000000;
@@ -420,7 +385,7 @@ int store_events(struct store *s, uint64_t since_us, unsigned limit, const char 
 	sqlite3_stmt *st = query(s, q, what);
 	if (!st)
 		return -1;
-	if (sqlite3_bind_int64(st, 1, i64(since_us)) || bind_text(st, 2, detector) ||
+	if (sqlite3_bind_int64(st, 1, sqlu_i64(since_us)) || bind_text(st, 2, detector) ||
 	    bind_text(st, 3, ip) || sqlite3_bind_int64(st, 4, limit ? (sqlite3_int64)limit : -1))
 		return bind_fail(s, q, what);
 	int rc;
@@ -435,11 +400,11 @@ long store_purge(struct store *s, uint64_t before_us)
 {
 	/* Blocks that expired while the daemon was down never get an unblock
 	 * event; without this their rows would stay forever. */
-	if (sqlite3_bind_int64(s->q[Q_PURGE_BLOCKS], 1, i64(before_us)))
+	if (sqlite3_bind_int64(s->q[Q_PURGE_BLOCKS], 1, sqlu_i64(before_us)))
 		return bind_fail(s, Q_PURGE_BLOCKS, "store_purge");
 	if (run(s, Q_PURGE_BLOCKS, "store_purge"))
 		return -1;
-	if (sqlite3_bind_int64(s->q[Q_PURGE], 1, i64(before_us)))
+	if (sqlite3_bind_int64(s->q[Q_PURGE], 1, sqlu_i64(before_us)))
 		return bind_fail(s, Q_PURGE, "store_purge");
 	if (run(s, Q_PURGE, "store_purge"))
 		return -1;
@@ -455,22 +420,22 @@ int store_blocks_active(struct store *s, uint64_t now_us,
 	sqlite3_stmt *st = query(s, Q_BLOCKS_ACTIVE, what);
 	if (!st)
 		return -1;
-	if (sqlite3_bind_int64(st, 1, i64(now_us)))
+	if (sqlite3_bind_int64(st, 1, sqlu_i64(now_us)))
 		return bind_fail(s, Q_BLOCKS_ACTIVE, what);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_block b;
 		char ip[IP_STRLEN];
 		memset(&b, 0, sizeof b);
-		if (!col_copy(ip, sizeof ip, st, 0) || !prefix_parse(&b.ip, ip))
+		if (!sqlu_text(ip, sizeof ip, st, 0) || !prefix_parse(&b.ip, ip))
 			continue; /* not an address: written by someone else, skip it */
-		col_copy(b.detector, sizeof b.detector, st, 1);
-		col_copy(b.reason, sizeof b.reason, st, 2);
-		col_copy(b.instance, sizeof b.instance, st, 3);
-		if (!col_copy(b.evidence, sizeof b.evidence, st, 4))
+		sqlu_text(b.detector, sizeof b.detector, st, 1);
+		sqlu_text(b.reason, sizeof b.reason, st, 2);
+		sqlu_text(b.instance, sizeof b.instance, st, 3);
+		if (!sqlu_text(b.evidence, sizeof b.evidence, st, 4))
 			b.evidence[0] = '\0'; /* never half a JSON object */
-		b.start_us = col_u64(st, 5);
-		b.end_us = col_u64(st, 6);
+		b.start_us = sqlu_u64(st, 5);
+		b.end_us = sqlu_u64(st, 6);
 		b.permanent = sqlite3_column_int(st, 7) != 0;
 		fn(ctx, &b);
 	}
@@ -488,9 +453,9 @@ int store_history(struct store *s, void (*fn)(void *ctx, const struct ipprefix *
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct ipprefix p;
 		char ip[IP_STRLEN];
-		if (!col_copy(ip, sizeof ip, st, 0) || !prefix_parse(&p, ip))
+		if (!sqlu_text(ip, sizeof ip, st, 0) || !prefix_parse(&p, ip))
 			continue;
-		uint64_t n = col_u64(st, 1);
+		uint64_t n = sqlu_u64(st, 1);
 		fn(ctx, &p, n > UINT32_MAX ? UINT32_MAX : (uint32_t)n);
 	}
 	return query_end(s, st, rc, what);
@@ -515,7 +480,7 @@ int store_list_add(struct store *s, const char *list, const struct ipprefix *ip,
 		return -1;
 	sqlite3_stmt *st = s->q[Q_LIST_ADD];
 	if (bind_text(st, 1, list) || bind_text(st, 2, prefix_format(ip, buf)) ||
-	    bind_text(st, 3, comment ? comment : "") || sqlite3_bind_int64(st, 4, i64(now_us)))
+	    bind_text(st, 3, comment ? comment : "") || sqlite3_bind_int64(st, 4, sqlu_i64(now_us)))
 		return bind_fail(s, Q_LIST_ADD, what);
 	return run(s, Q_LIST_ADD, what);
 }
@@ -548,10 +513,10 @@ int store_list_get(struct store *s, const char *list,
 		struct store_list_entry e;
 		char ip[IP_STRLEN];
 		memset(&e, 0, sizeof e);
-		if (!col_copy(ip, sizeof ip, st, 0) || !prefix_parse(&e.ip, ip))
+		if (!sqlu_text(ip, sizeof ip, st, 0) || !prefix_parse(&e.ip, ip))
 			continue;
-		col_copy(e.comment, sizeof e.comment, st, 1);
-		e.added_us = col_u64(st, 2);
+		sqlu_text(e.comment, sizeof e.comment, st, 1);
+		e.added_us = sqlu_u64(st, 2);
 		fn(ctx, &e);
 	}
 	return query_end(s, st, rc, what);

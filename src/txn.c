@@ -81,6 +81,7 @@ void txn_put(struct txtab *t, const struct sip_msg *m, const struct akey *client
 	raw_copy(slot->user, sizeof slot->user, user);
 	raw_copy(slot->ua, sizeof slot->ua, m->user_agent);
 	raw_copy(slot->dest, sizeof slot->dest, m->method == SIP_M_INVITE ? m->ruri_user : SLICE_NULL);
+	raw_copy(slot->ruri, sizeof slot->ruri, m->ruri);
 }
 
 const struct txn *txn_match(struct txtab *t, const struct sip_msg *m, uint64_t ts_us)

@@ -10,6 +10,7 @@
 
 #define TXN_USER_LEN 40
 #define TXN_UA_LEN 64
+#define TXN_RURI_LEN 64
 
 struct txn {
 	uint64_t h;              /* hash of Call-ID, CSeq and top Via branch; 0 = free */
@@ -20,6 +21,7 @@ struct txn {
 	char user[TXN_USER_LEN]; /* username tried (credentials, else To/R-URI user), raw bytes */
 	char ua[TXN_UA_LEN];     /* User-Agent of the request, raw bytes: sanitise before use */
 	char dest[TXN_USER_LEN]; /* INVITE: the Request-URI user (destination), raw bytes */
+	char ruri[TXN_RURI_LEN]; /* the Request-URI (cut), raw bytes: evidence for notifications */
 };
 
 struct txtab;

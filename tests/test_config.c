@@ -212,8 +212,66 @@ static void test_errors(void)
 	CHECK(c == NULL && strstr(errs, "/nonexistent/sipwarden.conf: cannot open"));
 }
 
+static void test_notify_http(void)
+{
+	struct config *d = cfg_defaults();
+	CHECK(d->notify.per_attack && d->notify.daily_summary && d->notify.syslog);
+	CHECK(d->notify.summary_minute == 7 * 60 && d->notify.max_mails_per_hour == 20);
+	CHECK(d->notify.digest_interval_s == 3600 && d->notify.n_rcpts == 0);
+	CHECK(!strcmp(d->notify.smtp_url, "smtp://localhost:25") && d->notify.smtp_starttls == CFG_TLS_AUTO);
+	CHECK(!strcmp(d->http.listen, "127.0.0.1:8080") && d->http.admin_login.count == 5 &&
+	      d->http.admin_login.window_s == 600);
+	cfg_free(d);
+	char errs[2048] = "";
+	struct config *c = load("[notify]\nrecipients = a@example.net, noc@example.org ; two\n"
+	                        "per_attack = no\ndaily_summary_time = 23:45\nsmtp_url = smtps://mail.example.net:465\n"
+	                        "smtp_starttls = required\nsmtp_user = pbx\nsmtp_password_file = /etc/sipwarden/smtp.pw\n"
+	                        "from = guard@example.net\nmax_mails_per_hour = 5\ndigest_interval = 10m\n"
+	                        "webhook_url = https://siem.example.net/hook?x=1\nsyslog = no\n"
+	                        "[http]\nlisten = [::1]:8443\ntls_cert = /etc/c.pem\ntls_key = /etc/k.pem\n"
+	                        "metrics_auth = yes\nadmin_login = 3/5m\n", errs, sizeof errs);
+	CHECK_MSG(c != NULL, "%s", errs);
+	if (c) {
+		const struct cfg_notify *n = &c->notify;
+		CHECK(n->n_rcpts == 2 && !strcmp(n->rcpts[0], "a@example.net") && !strcmp(n->rcpts[1], "noc@example.org"));
+		CHECK(!n->per_attack && n->summary_minute == 23 * 60 + 45 && !n->syslog);
+		CHECK(!strcmp(n->smtp_url, "smtps://mail.example.net:465") && n->smtp_starttls == CFG_TLS_REQUIRED);
+		CHECK(!strcmp(n->smtp_user, "pbx") && !strcmp(n->smtp_password_file, "/etc/sipwarden/smtp.pw"));
+		CHECK(!strcmp(n->from, "guard@example.net") && n->max_mails_per_hour == 5 && n->digest_interval_s == 600);
+		CHECK(!strcmp(n->webhook_url, "https://siem.example.net/hook?x=1"));
+		CHECK(!strcmp(c->http.listen, "[::1]:8443") && c->http.metrics_auth);
+		CHECK(!strcmp(c->http.tls_cert, "/etc/c.pem") && c->http.admin_login.count == 3);
+	}
+	cfg_free(c);
+	static const struct { const char *text, *want; } bad[] = {
+		{ "[notify]\nrecipients = admin\n", ":2: recipients:" },
+		{ "[notify]\nrecipients = a@b.c, x y@z\n", ":2: recipients:" },
+		{ "[notify]\nrecipients = a@b.c\r\nBcc: x@y\n", ":" },
+		{ "[notify]\ndaily_summary_time = 25:00\n", ":2: daily_summary_time:" },
+		{ "[notify]\nsmtp_url = http://x\n", ":2: smtp_url: unsupported URL scheme" },
+		{ "[notify]\nsmtp_starttls = maybe\n", ":2: smtp_starttls:" },
+		{ "[notify]\nsmtp_password = hunter2\n", ":2: smtp_password: the password does not belong" },
+		{ "[notify]\nsmtp_password_file = pw.txt\n", ":2: smtp_password_file:" },
+		{ "[notify]\nfrom = <evil>\n", ":2: from:" },
+		{ "[notify]\nwebhook_url = ftp://x\n", ":2: webhook_url:" },
+		{ "[notify]\ndigest_interval = 0s\n", ":2: digest_interval:" },
+		{ "[notify]\nbogus = 1\n", ":2: unknown key 'bogus' in [notify]" },
+		{ "[http]\nlisten = localhost:80\n", ":2: listen:" },
+		{ "[http]\nlisten = 127.0.0.1:0\n", ":2: listen:" },
+		{ "[http]\npassword_hash = plain\n", ":2: password_hash:" },
+	};
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+		char e[2048] = "";
+		struct config *x = load(bad[i].text, e, sizeof e);
+		CHECK_MSG(x == NULL, "notify case %zu accepted", i);
+		CHECK_MSG(strstr(e, bad[i].want) != NULL, "notify case %zu: want '%s', got '%s'", i, bad[i].want, e);
+		cfg_free(x);
+	}
+}
+
 int main(void)
 {
+	test_notify_http();
 	test_defaults();
 	test_full_file();
 	test_instances();

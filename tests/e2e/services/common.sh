@@ -16,19 +16,7 @@
 
 SVC_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 EVQ=$SVC_DIR/evq.py
-PASS=0 FAIL=0
-T_START=$SECONDS
-
-ok()    { PASS=$((PASS + 1)); echo "ok - $*"; }
-notok() { FAIL=$((FAIL + 1)); echo "not ok - $*"; }
-note()  { echo "# $*"; }
-indent() { sed 's/^/#   /' | head -"${1:-20}"; }
-finish() {
-	echo "# total $((SECONDS - T_START)) s"
-	echo "$PASS passed, $FAIL failed"
-	[ "$FAIL" -eq 0 ]
-	exit
-}
+. "$SVC_DIR/../../lib/tap.sh"
 check() {
 	local label=$1; shift
 	if "$@"; then ok "$label"; else notok "$label"; return 1; fi

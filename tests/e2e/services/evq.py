@@ -29,7 +29,8 @@ DETECTORS = {"bad_registration", "scanner", "enumeration", "bad_invite", "anomal
              "tftp_bruteforce", "dns_abuse"}
 KEYS = ["time", "event", "ip", "detector", "reason", "count", "window_s", "duration_s",
         "instance", "evidence"]
-EVIDENCE = {"user_agent", "usernames", "methods", "responses", "anomaly", "addresses"}
+EVIDENCE = {"user_agent", "usernames", "methods", "responses", "anomaly", "addresses", "requests",
+            "first_seen"}
 
 
 def contains(prefix, ip):
@@ -104,6 +105,11 @@ def validate(path):
         ev = e.get("evidence", {})
         if not isinstance(ev, dict) or set(ev) - EVIDENCE:
             problems.append("line %d: bad evidence %r" % (ln_no, ev))
+        elif not (isinstance(ev.get("requests", []), list) and len(ev.get("requests", [])) <= 5
+                  and all(isinstance(r, str) and 0 < len(r) < 120 and r.isprintable() for r in ev.get("requests", []))):
+            problems.append("line %d: bad evidence requests %r" % (ln_no, ev.get("requests")))
+        elif "first_seen" in ev and not (str(ev["first_seen"]) <= str(e.get("time"))):
+            problems.append("line %d: first_seen %r after the event" % (ln_no, ev["first_seen"]))
     if problems:
         print("%d event lines; %s" % (n, "; ".join(problems[:6])))
         return 1

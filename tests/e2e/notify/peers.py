@@ -1,0 +1,103 @@
+#!/usr/bin/python3
+"""peers.py: the notification test's receivers, run inside a test namespace.
+
+  peers.py smtp HOST PORT DIR      a real SMTP server (aiosmtpd) that stores
+                                   every accepted message as DIR/NNNN.json:
+                                   {"mail_from", "rcpt_tos", "data"}
+  peers.py webhook HOST PORT FILE  an HTTP server appending every POST body
+                                   (one JSON line) to FILE; answers 204
+  peers.py syslog PATH FILE        a unix datagram socket at PATH appending
+                                   every datagram as a line to FILE
+
+Each writes "ready" to stdout once it listens, and runs until killed.
+"""
+import json
+import os
+import socket
+import sys
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def ready():
+    print("ready", flush=True)
+
+
+def smtp(host, port, outdir):
+    from aiosmtpd.controller import Controller
+
+    os.makedirs(outdir, exist_ok=True)
+
+    class Store:
+        n = 0
+
+        async def handle_DATA(self, server, session, envelope):
+            Store.n += 1
+            rec = {"mail_from": envelope.mail_from, "rcpt_tos": list(envelope.rcpt_tos),
+                   "data": envelope.original_content.decode("utf-8", "replace")}
+            tmp = os.path.join(outdir, ".%06d.tmp" % Store.n)
+            with open(tmp, "w", encoding="utf-8") as f:
+                json.dump(rec, f)
+            os.rename(tmp, os.path.join(outdir, "%06d-%d.json" % (Store.n, os.getpid())))
+            return "250 Message accepted for delivery"
+
+    c = Controller(Store(), hostname=host, port=int(port), decode_data=False)
+    c.start()
+    ready()
+    try:
+        while True:
+            time.sleep(3600)
+    finally:
+        c.stop()
+
+
+def webhook(host, port, path):
+    class H(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - http.server's name
+            n = int(self.headers.get("Content-Length", "0"))
+            body = self.rfile.read(n).decode("utf-8", "replace")
+            with open(path, "a", encoding="utf-8") as f:
+                f.write(body.replace("\n", " ") + "\n")
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *a):
+            pass
+
+    s = ThreadingHTTPServer((host, int(port)), H)
+    ready()
+    s.serve_forever()
+
+
+def syslog(sock_path, path):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    if os.path.exists(sock_path):
+        os.unlink(sock_path)
+    s.bind(sock_path)
+    ready()
+    with open(path, "a", encoding="utf-8") as f:
+        while True:
+            d = s.recv(65536)
+            f.write(d.decode("utf-8", "replace").replace("\n", " ") + "\n")
+            f.flush()
+
+
+def main():
+    if len(sys.argv) < 4:
+        print(__doc__, file=sys.stderr)
+        return 64
+    cmd = sys.argv[1]
+    if cmd == "smtp" and len(sys.argv) == 5:
+        smtp(*sys.argv[2:5])
+    elif cmd == "webhook" and len(sys.argv) == 5:
+        webhook(*sys.argv[2:5])
+    elif cmd == "syslog" and len(sys.argv) == 4:
+        syslog(*sys.argv[2:4])
+    else:
+        print(__doc__, file=sys.stderr)
+        return 64
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,18 @@
+# tap.sh: the result lines of sipwarden's end-to-end tests.  Source it:
+#   ok LABEL / notok LABEL     one result line ("ok - ..." / "not ok - ...")
+#   note TEXT                  a comment line
+#   indent [N]                 stdin as comment lines (at most N, default 20)
+#   finish                     prints the total time and "N passed, N failed",
+#                              exits non-zero on any failure
+PASS=0 FAIL=0
+T_START=${T_START:-$SECONDS}
+ok()    { PASS=$((PASS + 1)); echo "ok - $*"; }
+notok() { FAIL=$((FAIL + 1)); echo "not ok - $*"; }
+note()  { echo "# $*"; }
+indent() { sed 's/^/#   /' | head -"${1:-20}"; }
+finish() {
+	echo "# total $((SECONDS - T_START)) s"
+	echo "$PASS passed, $FAIL failed"
+	[ "$FAIL" -eq 0 ]
+	exit
+}
