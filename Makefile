@@ -21,7 +21,8 @@ LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 LDFLAGS += $(SANFLAGS)
 
 SRCS    := $(filter-out src/main.c,$(wildcard src/*.c))
-OBJS    := $(SRCS:src/%.c=$(B)/obj/%.o)
+ASRCS   := $(wildcard src/*.S)
+OBJS    := $(SRCS:src/%.c=$(B)/obj/%.o) $(ASRCS:src/%.S=$(B)/obj/%.o)
 TESTS   := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 FUZZERS := $(patsubst fuzz/%.c,build-fuzz/%,$(wildcard fuzz/fuzz_*.c))
 BENCHES := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
@@ -32,6 +33,9 @@ all: $(B)/sipwarden $(TESTS) $(BENCHES)
 
 $(B)/obj/%.o: src/%.c $(wildcard src/*.h) | $(B)/obj
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+# Assembly (webassets.S embeds the files of src/web/ with .incbin).
+$(B)/obj/%.o: src/%.S $(wildcard src/web/*) | $(B)/obj
+	$(CC) $(CPPFLAGS) -c -o $@ $<
 $(B)/sipwarden: $(B)/obj/main.o $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(B)/tests/%: tests/%.c tests/t.h $(OBJS) | $(B)/tests
@@ -43,8 +47,8 @@ $(B)/obj $(B)/tests $(B)/bench build-fuzz:
 
 # libFuzzer harnesses: clang, coverage-guided, with ASan+UBSan.
 FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Isrc
-build-fuzz/%: fuzz/%.c $(SRCS) $(wildcard src/*.h) | build-fuzz
-	clang $(FUZZ_CFLAGS) $(shell pkg-config --cflags $(PKGS)) -o $@ $< $(SRCS) $(LDLIBS)
+build-fuzz/%: fuzz/%.c $(SRCS) $(ASRCS) $(wildcard src/*.h) $(wildcard src/web/*) | build-fuzz
+	clang $(FUZZ_CFLAGS) $(shell pkg-config --cflags $(PKGS)) -o $@ $< $(SRCS) $(ASRCS) $(LDLIBS)
 fuzz: $(FUZZERS)
 
 unit: $(TESTS)
