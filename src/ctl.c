@@ -1,6 +1,7 @@
 /* ctl: control socket client and the daemon's command handlers. */
 #include "ctl.h"
 #include "daemon.h"
+#include "dops.h"
 #include "version.h"
 
 #include <errno.h>
@@ -240,18 +241,12 @@ static int cmd_block(struct daemon *d, const struct req *r, FILE *o)
 			return -1;
 		}
 	}
-	if (cfg_prefixes_match(&d->cfg->whitelist, &p.addr)) {
-		fprintf(o, "%s is whitelisted: remove it from the whitelist first\n", r->argv[1]);
-		return -1;
-	}
-	char reason[128];
-	snprintf(reason, sizeof reason, "%s", r->reason ? r->reason : "blocked by hand");
-	int rc = vrd_block_manual(eng_verdict(d->eng), &p, dur, reason, daemon_now());
+	char err[256];
+	int rc = dop_block(d, &p, dur, r->reason, err, sizeof err);
 	if (rc < 0) {
-		fputs("block table full\n", o);
+		fprintf(o, "%s\n", err);
 		return -1;
 	}
-	worker_flush(d->fw_w);
 	if (r->json)
 		fprintf(o, "{\"ip\":\"%s\",\"blocked\":%s}\n", r->argv[1], rc == 0 ? "true" : "false");
 	else
@@ -268,8 +263,7 @@ static int cmd_unblock(struct daemon *d, const struct req *r, FILE *o)
 	}
 	if (parse_addr(r->argv[1], &p, o))
 		return -1;
-	unsigned n = vrd_unblock(eng_verdict(d->eng), &p, r->reason ? r->reason : "unblocked by hand", daemon_now());
-	worker_flush(d->fw_w);
+	unsigned n = dop_unblock(d, &p, r->reason);
 	if (r->json)
 		fprintf(o, "{\"ip\":\"%s\",\"unblocked\":%u}\n", r->argv[1], n);
 	else if (n)
@@ -341,22 +335,12 @@ static int cmd_lists(struct daemon *d, const struct req *r, FILE *o)
 	}
 	if (parse_addr(r->argv[2], &p, o))
 		return -1;
-	uint64_t now = daemon_now();
-	if (!strcmp(r->argv[1], "add")) {
-		if (store_list_add(d->rstore, name, &p, r->comment ? r->comment : "", now) != 0 ||
-		    cfg_prefixes_add(l, &p) != 0) {
-			fprintf(o, "cannot save: %s\n", store_error(d->rstore));
-			return -1;
-		}
-	} else {
-		store_list_del(d->rstore, name, &p);
-		if (!cfg_prefixes_del(l, &p)) {
-			fprintf(o, "%s is not on the %s\n", r->argv[2], name);
-			return -1;
-		}
+	char err[256];
+	bool add = !strcmp(r->argv[1], "add");
+	if ((add ? dop_list_add(d, white, &p, r->comment, err, sizeof err) : dop_list_del(d, white, &p, err, sizeof err)) != 0) {
+		fprintf(o, "%s\n", err);
+		return -1;
 	}
-	vrd_sync_lists(eng_verdict(d->eng), now);
-	worker_flush(d->fw_w);
 	if (r->json)
 		fprintf(o, "{\"list\":\"%s\",\"ip\":\"%s\",\"%s\":true}\n", name, r->argv[2],
 		        !strcmp(r->argv[1], "add") ? "added" : "removed");

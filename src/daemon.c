@@ -2,6 +2,7 @@
  * signals, tick.  Workers: firewall (batched), store (batched transactions),
  * notifications (notify.c: intake and sender threads). */
 #include "daemon.h"
+#include "api.h"
 #include "ct.h"
 #include "ctl.h"
 
@@ -466,6 +467,15 @@ static int start(struct daemon *d)
 		logf_("control socket %s: %s", d->cfg->ctl_socket, strerror(errno));
 		return -1;
 	}
+	if (d->cfg->http.listen[0]) {
+		d->api = api_start(d, err, sizeof err);
+		if (!d->api) {
+			logf_("admin page (http %s): %s", d->cfg->http.listen, err);
+			return -1;
+		}
+		logf_("admin page on %s://%s%s", d->cfg->http.tls_cert[0] ? "https" : "http", d->cfg->http.listen,
+		      d->cfg->http.password_hash[0] ? "" : " (no admin password yet: set one with `sipwarden passwd`)");
+	}
 	if (setup_signals_and_timer(d) != 0) {
 		logf_("signals/timer: %s", strerror(errno));
 		return -1;
@@ -493,7 +503,13 @@ int daemon_reload(struct daemon *d, FILE *errs)
 	merge_runtime_lists(d, c);
 	add_own_addresses(c);
 	eng_set_config(d->eng, c);
-	ntf_set_config(d->ntf, c);
+	if (d->ntf)
+		ntf_set_config(d->ntf, c);
+	if (d->api)
+		api_set_config(d->api, c);
+	if (strcmp(c->http.listen, d->cfg->http.listen) || strcmp(c->http.tls_cert, d->cfg->http.tls_cert) ||
+	    strcmp(c->http.tls_key, d->cfg->http.tls_key))
+		fprintf(errs, "note: [http] listen and TLS changes take effect at restart\n");
 	cfg_free(d->cfg);
 	d->cfg = c;
 	logf_("configuration reloaded from %s", d->cfg_path);
@@ -548,6 +564,8 @@ static void loop(struct daemon *d)
 		pfd[n++] = (struct pollfd){ d->sig_fd, POLLIN, 0 };
 		pfd[n++] = (struct pollfd){ d->timer_fd, POLLIN, 0 };
 		pfd[n++] = (struct pollfd){ d->ctl_fd, POLLIN, 0 };
+		if (d->api)
+			pfd[n++] = (struct pollfd){ api_fd(d->api), POLLIN, 0 };
 		if (poll(pfd, (nfds_t)n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -573,12 +591,15 @@ static void loop(struct daemon *d)
 				close(c);
 			}
 		}
+		if (d->api && (pfd[ncap + 3].revents & POLLIN))
+			api_run(d->api);
 		fflush(stderr);
 	}
 }
 
 static void stop(struct daemon *d)
 {
+	api_stop(d->api); /* first: a request in progress waits for this thread */
 	cap_live_close(d->cap);
 	worker_stop(d->fw_w);
 	worker_stop(d->ct_w);

@@ -16,6 +16,8 @@
 #include "store.h"
 #include "worker.h"
 
+struct api;
+
 struct daemon {
 	const char *cfg_path;       /* NULL: built-in defaults */
 	struct config *cfg;
@@ -26,6 +28,7 @@ struct daemon {
 	struct ct *ct;              /* used by the conntrack worker only */
 	struct worker *fw_w, *ct_w, *store_w;
 	struct notify *ntf;         /* mail, webhook, syslog (its own threads) */
+	struct api *api;            /* the admin page and API ([http]), or NULL */
 	struct cap_live *cap;
 	int ctl_fd, sig_fd, timer_fd;
 	uint64_t started_us, last_purge_us;

@@ -86,6 +86,7 @@ static void on_message(struct engine *e, const struct packet *p, const uint8_t *
 		return;
 	}
 	e->st.requests++;
+	e->st.by_method[m->method < SIP_M__COUNT ? m->method : SIP_M_OTHER]++;
 	if (fs->inst_dst < 0)
 		return;
 	if (m->anomalies)

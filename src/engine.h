@@ -15,6 +15,7 @@ struct eng_stats {
 	uint64_t keepalives, not_sip, malformed, tcp_unframed;
 	uint64_t tftp, dns;       /* TFTP and DNS messages inspected */
 	uint64_t anomaly_reasons[SIP_A__COUNT];
+	uint64_t by_method[SIP_M__COUNT]; /* requests per method */
 	uint64_t events[EVT__COUNT];
 	struct dec_stats dec;
 	struct det_stats det;

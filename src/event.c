@@ -11,7 +11,7 @@ static const char *const det_names[DET__COUNT] = {
 	"bad_registration", "scanner", "enumeration", "bad_invite",
 	"anomaly", "flood", "blacklist", "manual",
 	"toll_fraud", "distributed_guessing", "aggregate",
-	"tftp_bruteforce", "dns_abuse",
+	"tftp_bruteforce", "dns_abuse", "admin_login",
 };
 
 const char *evt_type_name(enum evt_type t) { return t < EVT__COUNT ? type_names[t] : "?"; }

@@ -1,6 +1,8 @@
 /* sipwarden: command line entry point. */
 #include "capture.h"
 #include "config.h"
+#include "auth.h"
+#include "cfgedit.h"
 #include "ctl.h"
 #include "store.h"
 #include "daemon.h"
@@ -13,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <termios.h>
 #include <unistd.h>
 
 
@@ -33,6 +36,8 @@ static const char usage[] =
 	"                             notify test|summary\n"
 	"                             (--json for machine-readable output)\n"
 	"  check-config [-c FILE]     validate a configuration file\n"
+	"  passwd [-c FILE]           set the admin page's password (stored as an\n"
+	"                             argon2id hash in [http] password_hash)\n"
 	"\n"
 	"options:\n"
 	"  -c, --config FILE          configuration file (default: " CFG_DEFAULT_PATH "\n"
@@ -233,6 +238,64 @@ static int cmd_check_config(int argc, char **argv)
 	return 0;
 }
 
+/* Reads one line into buf without its newline; on a terminal with the
+ * prompt shown and echo off.  False at end of input. */
+static bool read_secret(const char *prompt, char *buf, size_t n)
+{
+	struct termios old, quiet;
+	bool tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
+	if (tty) {
+		fputs(prompt, stderr);
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	}
+	bool ok = fgets(buf, (int)n, stdin) != NULL;
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fputc('\n', stderr);
+	}
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return ok;
+}
+
+/* sipwarden passwd [-c FILE]: the admin page's password, stored as an
+ * argon2id hash in [http] password_hash (the file is edited in place). */
+static int cmd_passwd(int argc, char **argv)
+{
+	const char *path = CFG_DEFAULT_PATH;
+	char pw[256], again[256], hash[AUTH_HASH_MAX], err[512];
+	if (parse_opts(argc, argv, &path, NULL) < 0 || optind != argc) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	if (!read_secret("New admin password: ", pw, sizeof pw))
+		return fputs("sipwarden passwd: no password given\n", stderr), 1;
+	if (isatty(STDIN_FILENO) && (!read_secret("Again: ", again, sizeof again) || strcmp(pw, again))) {
+		fputs("sipwarden passwd: the passwords differ; nothing changed\n", stderr);
+		return 1;
+	}
+	if (strlen(pw) < 8) {
+		fputs("sipwarden passwd: use at least 8 characters; nothing changed\n", stderr);
+		return 1;
+	}
+	int rc = auth_hash(pw, hash, sizeof hash);
+	explicit_bzero(pw, sizeof pw);
+	explicit_bzero(again, sizeof again);
+	if (rc != 0)
+		return fputs("sipwarden passwd: cannot hash the password (out of memory?)\n", stderr), 1;
+	struct cfge *e = cfge_open(path, err, sizeof err);
+	if (!e || cfge_set(e, "http", "password_hash", hash, err, sizeof err) != 0 ||
+	    cfge_write(e, err, sizeof err) != 0) {
+		fprintf(stderr, "sipwarden passwd: %s\n", err);
+		cfge_close(e);
+		return 1;
+	}
+	cfge_close(e);
+	printf("admin password set in %s; a running daemon takes it with `sipwarden ctl reload`\n", path);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -264,6 +327,8 @@ int main(int argc, char **argv)
 		return ctl_client(argc - 1, argv + 1);
 	if (!strcmp(cmd, "check-config"))
 		return cmd_check_config(argc - 1, argv + 1);
+	if (!strcmp(cmd, "passwd"))
+		return cmd_passwd(argc - 1, argv + 1);
 	fprintf(stderr, "sipwarden: unknown command '%s' (try sipwarden --help)\n", cmd);
 	return 2;
 }

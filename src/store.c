@@ -40,7 +40,7 @@ enum {
 	Q_LIST_ADD, Q_LIST_DEL, Q_LIST_GET,
 	/* the four event queries, in this order: + 1 with a detector, + 2 with an ip */
 	Q_EVENTS, Q_EVENTS_DET, Q_EVENTS_IP, Q_EVENTS_DET_IP,
-	Q_PURGE, Q_PURGE_BLOCKS,
+	Q_PURGE, Q_PURGE_BLOCKS, Q_ATTACKERS, Q_HOURLY,
 	Q__COUNT
 };
 
@@ -82,6 +82,12 @@ static const char *const sql[Q__COUNT] = {
 	[Q_EVENTS_DET_IP] = "SELECT json FROM events WHERE detector = ?2 AND ip = ?3 AND" EVENTS_TAIL,
 	[Q_PURGE] = "DELETE FROM events WHERE time_us < ?1",
 	[Q_PURGE_BLOCKS] = "DELETE FROM blocks WHERE permanent = 0 AND end_us < ?1",
+	/* attacks: block and alert events, not an administrator's own blocks */
+	[Q_ATTACKERS] = "SELECT ip, count(*) FROM events WHERE time_us >= ?1 AND event IN ('block', 'alert')"
+	                " AND detector NOT IN ('manual', 'blacklist') GROUP BY ip ORDER BY 2 DESC, ip LIMIT ?2",
+	[Q_HOURLY] = "SELECT (time_us - ?1) / 3600000000, count(*) FROM events WHERE time_us >= ?1"
+	             " AND time_us < ?2 AND event IN ('block', 'alert')"
+	             " AND detector NOT IN ('manual', 'blacklist') GROUP BY 1",
 };
 
 struct store {
@@ -409,6 +415,40 @@ long store_purge(struct store *s, uint64_t before_us)
 	if (run(s, Q_PURGE, "store_purge"))
 		return -1;
 	return (long)sqlite3_changes64(s->db);
+}
+
+int store_attackers(struct store *s, uint64_t since_us, unsigned limit,
+                    void (*fn)(void *ctx, const char *ip, uint64_t count), void *ctx)
+{
+	static const char what[] = "store_attackers";
+	sqlite3_stmt *st = query(s, Q_ATTACKERS, what);
+	if (!st)
+		return -1;
+	if (sqlite3_bind_int64(st, 1, sqlu_i64(since_us)) || sqlite3_bind_int(st, 2, (int)limit))
+		return bind_fail(s, Q_ATTACKERS, what);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		fn(ctx, (const char *)sqlite3_column_text(st, 0), sqlu_u64(st, 1));
+	return query_end(s, st, rc, what);
+}
+
+int store_hourly(struct store *s, uint64_t from_us, unsigned hours, uint32_t *counts)
+{
+	static const char what[] = "store_hourly";
+	sqlite3_stmt *st = query(s, Q_HOURLY, what);
+	if (!st)
+		return -1;
+	memset(counts, 0, hours * sizeof *counts);
+	if (sqlite3_bind_int64(st, 1, sqlu_i64(from_us)) ||
+	    sqlite3_bind_int64(st, 2, sqlu_i64(from_us + (uint64_t)hours * 3600000000ULL)))
+		return bind_fail(s, Q_HOURLY, what);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		sqlite3_int64 h = sqlite3_column_int64(st, 0);
+		if (h >= 0 && (uint64_t)h < hours)
+			counts[h] = (uint32_t)sqlite3_column_int64(st, 1);
+	}
+	return query_end(s, st, rc, what);
 }
 
 /* ---- blocks and history ---- */

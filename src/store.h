@@ -70,6 +70,13 @@ int store_events(struct store *s, uint64_t since_us, unsigned limit, const char 
  * down, so no unblock event removed them). */
 long store_purge(struct store *s, uint64_t before_us);
 
+/* Addresses by number of attacks (block and alert events, not manual or
+ * blacklist blocks) since since_us, most first, at most limit: fn gets each. */
+int store_attackers(struct store *s, uint64_t since_us, unsigned limit,
+                    void (*fn)(void *ctx, const char *ip, uint64_t count), void *ctx);
+/* Attacks per hour: counts[i] for the hour starting at from_us + i hours. */
+int store_hourly(struct store *s, uint64_t from_us, unsigned hours, uint32_t *counts);
+
 /* The last SQLite error message of this connection. */
 const char *store_error(const struct store *s);
 

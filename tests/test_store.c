@@ -440,6 +440,50 @@ static void test_events_query(void)
 
 /* Blocks that expired without an unblock (daemon down) are forgotten by
  * purge; permanent and running blocks stay. */
+struct top {
+	char ip[64][IP_STRLEN];
+	uint64_t n[64];
+	int k;
+};
+
+static void top_one(void *ctx, const char *ip, uint64_t count)
+{
+	struct top *t = ctx;
+	if (t->k < 64) {
+		snprintf(t->ip[t->k], IP_STRLEN, "%s", ip);
+		t->n[t->k++] = count;
+	}
+}
+
+/* store_attackers and store_hourly (the admin page's dashboard): attacks are
+ * block and alert events except manual and blacklist blocks. */
+static void test_attack_stats(void)
+{
+	snprintf(dbpath + strlen(dir), sizeof dbpath - strlen(dir), "/stats.db");
+	struct store *s = open_db();
+	uint64_t H = 3600 * SEC;
+	CHECK(put(s, EVT_BLOCK, "203.0.113.1", DET_SCANNER, T0 + 10 * SEC, 60) == 0);
+	CHECK(put(s, EVT_BLOCK, "203.0.113.1", DET_BAD_REGISTRATION, T0 + H + 10 * SEC, 60) == 0);
+	CHECK(put(s, EVT_ALERT, "203.0.113.1", DET_SCANNER, T0 + 2 * H, -1) == 0);
+	CHECK(put(s, EVT_BLOCK, "203.0.113.2", DET_FLOOD, T0 + 2 * H + 5 * SEC, 60) == 0);
+	CHECK(put(s, EVT_BLOCK, "203.0.113.3", DET_MANUAL, T0 + 2 * H, 60) == 0);
+	CHECK(put(s, EVT_BLOCK, "203.0.113.4", DET_BLACKLIST, T0 + 2 * H, 0) == 0);
+	CHECK(put(s, EVT_UNBLOCK, "203.0.113.2", DET_FLOOD, T0 + 3 * H, -1) == 0);
+	CHECK(put(s, EVT_ANOMALY, "203.0.113.5", DET_ANOMALY, T0 + 3 * H, -1) == 0);
+	CHECK(put(s, EVT_BLOCK, "203.0.113.6", DET_SCANNER, T0 - 10 * SEC, 60) == 0);
+	struct top t = { .k = 0 };
+	CHECK(store_attackers(s, T0, 10, top_one, &t) == 0);
+	CHECK(t.k == 2 && !strcmp(t.ip[0], "203.0.113.1") && t.n[0] == 3 && !strcmp(t.ip[1], "203.0.113.2") && t.n[1] == 1);
+	t.k = 0;
+	CHECK(store_attackers(s, T0, 1, top_one, &t) == 0 && t.k == 1);
+	uint32_t c[5];
+	CHECK(store_hourly(s, T0, 5, c) == 0);
+	CHECK(c[0] == 1 && c[1] == 1 && c[2] == 2 && c[3] == 0 && c[4] == 0);
+	CHECK(store_hourly(s, T0 + H, 1, c) == 0 && c[0] == 1);
+	store_close(s);
+	snprintf(dbpath + strlen(dir), sizeof dbpath - strlen(dir), "/sipwarden.db");
+}
+
 static void test_purge_blocks(void)
 {
 	struct store *s = open_db();
@@ -736,6 +780,7 @@ int main(void)
 	test_reentry();
 	test_batch();
 	test_bad_input();
+	test_attack_stats();
 	remove_dir();
 	return T_DONE();
 }

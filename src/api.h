@@ -1,0 +1,33 @@
+/* api: the daemon side of the admin page's HTTP API (src/web/app.js names
+ * every endpoint and its JSON).  The HTTP server's thread hands each request
+ * to the main thread (an eventfd in the daemon's poll loop) and waits; the
+ * handlers then read and change the daemon's state as the control socket
+ * does, so the engine needs no locks.  Also the admin_login rule: failed
+ * logins from one address within [http] admin_login block it. */
+#ifndef SW_API_H
+#define SW_API_H
+
+#include "daemon.h"
+#include "http.h"
+
+struct api;
+
+/* Starts the HTTP server on d->cfg->http.listen.  Returns NULL with a
+ * message in err. */
+struct api *api_start(struct daemon *d, char *err, size_t errlen);
+/* Answers a request that waits, or throws it away, and stops the server. */
+void api_stop(struct api *a);
+/* The descriptor the main loop polls; api_run when it is readable. */
+int api_fd(const struct api *a);
+void api_run(struct api *a);
+/* After a reload: the new password hash. */
+void api_set_config(struct api *a, const struct config *cfg);
+
+/* The handlers behind the server (one request, main thread): every /api/
+ * path but login, logout and session.  Returns 0, or -1 for a 500. */
+int api_handle(struct daemon *d, const char *method, const char *path, const char *query,
+               const char *body, size_t len, struct http_reply *out);
+/* GET /metrics: Prometheus text (metrics.c). */
+int api_metrics(struct daemon *d, struct http_reply *out);
+
+#endif

@@ -1,0 +1,62 @@
+/* dops: block, unblock and list changes for ctl and the HTTP API. */
+#include "dops.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int dop_block(struct daemon *d, const struct ipprefix *p, uint32_t duration_s, const char *reason,
+              char *err, size_t errlen)
+{
+	char ip[IP_STRLEN];
+	if (cfg_prefixes_match(&d->cfg->whitelist, &p->addr)) {
+		snprintf(err, errlen, "%s is whitelisted: remove it from the whitelist first", prefix_format(p, ip));
+		return -1;
+	}
+	int rc = vrd_block_manual(eng_verdict(d->eng), p, duration_s, reason && *reason ? reason : "blocked by hand",
+	                          daemon_now());
+	if (rc < 0) {
+		snprintf(err, errlen, "block table full");
+		return -1;
+	}
+	worker_flush(d->fw_w);
+	return rc == 0 ? 0 : 1;
+}
+
+unsigned dop_unblock(struct daemon *d, const struct ipprefix *p, const char *reason)
+{
+	unsigned n = vrd_unblock(eng_verdict(d->eng), p, reason && *reason ? reason : "unblocked by hand",
+	                         daemon_now());
+	worker_flush(d->fw_w);
+	return n;
+}
+
+static const char *list_name(bool white) { return white ? "whitelist" : "blacklist"; }
+
+int dop_list_add(struct daemon *d, bool white, const struct ipprefix *p, const char *comment,
+                 char *err, size_t errlen)
+{
+	struct cfg_prefixes *l = white ? &d->cfg->whitelist : &d->cfg->blacklist;
+	uint64_t now = daemon_now();
+	if (store_list_add(d->rstore, list_name(white), p, comment ? comment : "", now) != 0 ||
+	    cfg_prefixes_add(l, p) != 0) {
+		snprintf(err, errlen, "cannot save: %s", store_error(d->rstore));
+		return -1;
+	}
+	vrd_sync_lists(eng_verdict(d->eng), now);
+	worker_flush(d->fw_w);
+	return 0;
+}
+
+int dop_list_del(struct daemon *d, bool white, const struct ipprefix *p, char *err, size_t errlen)
+{
+	struct cfg_prefixes *l = white ? &d->cfg->whitelist : &d->cfg->blacklist;
+	char ip[IP_STRLEN];
+	store_list_del(d->rstore, list_name(white), p);
+	if (!cfg_prefixes_del(l, p)) {
+		snprintf(err, errlen, "%s is not on the %s", prefix_format(p, ip), list_name(white));
+		return -1;
+	}
+	vrd_sync_lists(eng_verdict(d->eng), daemon_now());
+	worker_flush(d->fw_w);
+	return 0;
+}
