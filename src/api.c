@@ -488,6 +488,8 @@ static int h_recipients(struct req *r)
 		}
 		off += (size_t)snprintf(joined + off, sizeof joined - off, "%s%s", off ? ", " : "", n->rcpts[i]);
 	}
+	if (post && !cfg_mail_address_ok(addr))
+		return bad(r->out, 400, "not a mail address such as admin@example.com", "address");
 	if (post && found)
 		return bad(r->out, 409, "already a recipient", "address");
 	if (!post && !found)

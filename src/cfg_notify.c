@@ -25,7 +25,7 @@ void cfg_notify_defaults(struct config *c)
 
 /* A plain mail address: local@domain, printable, no spaces, commas, quotes
  * or angle brackets (it goes into SMTP commands and headers as is). */
-static bool mail_address_ok(const char *a)
+bool cfg_mail_address_ok(const char *a)
 {
 	const char *at = strchr(a, '@');
 	size_t n = strlen(a);
@@ -50,7 +50,7 @@ static const char *parse_rcpts(const char *v, struct cfg_notify *n)
 			t[--len] = '\0';
 		if (!len)
 			continue;
-		if (!mail_address_ok(t))
+		if (!cfg_mail_address_ok(t))
 			return "recipients must be mail addresses such as admin@example.com";
 		if (n->n_rcpts == CFG_MAX_RCPTS)
 			return "too many recipients (at most 32)";
@@ -129,7 +129,7 @@ const char *cfg_set_notify(struct config *c, const char *k, const char *v, bool 
 	if (!strcmp(k, "smtp_password"))
 		return "the password does not belong in this file: put it in a file of its own (mode 0600) and name that in smtp_password_file";
 	if (!strcmp(k, "from")) {
-		if (*v && !mail_address_ok(v))
+		if (*v && !cfg_mail_address_ok(v))
 			return "from must be a mail address such as sipwarden@pbx1.example.com";
 		snprintf(n->from, sizeof n->from, "%s", v);
 		return NULL;

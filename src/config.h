@@ -161,6 +161,8 @@ bool cfg_is_own(const struct config *c, const struct ipaddr *a);
  * host's own; when neither is known (replay without instance addresses),
  * every address. */
 bool cfg_is_protected(const struct config *c, const struct ipaddr *a);
+/* True for a plain mail address (local@domain, printable, none of <>,;:"()[]\\). */
+bool cfg_mail_address_ok(const char *a);
 /* Parses "90", "30s", "10m", "1h", "2d" into seconds; NULL or a message. */
 const char *cfg_parse_duration(const char *v, uint32_t *out);
 
