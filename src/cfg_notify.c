@@ -126,6 +126,13 @@ const char *cfg_set_notify(struct config *c, const char *k, const char *v, bool 
 		}
 		return cfg_parse_path(v, n->smtp_password_file, sizeof n->smtp_password_file);
 	}
+	if (!strcmp(k, "smtp_ca_file")) {
+		if (!*v) {
+			n->smtp_ca_file[0] = '\0';
+			return NULL;
+		}
+		return cfg_parse_path(v, n->smtp_ca_file, sizeof n->smtp_ca_file);
+	}
 	if (!strcmp(k, "smtp_password"))
 		return "the password does not belong in this file: put it in a file of its own (mode 0600) and name that in smtp_password_file";
 	if (!strcmp(k, "from")) {

@@ -74,6 +74,7 @@ struct cfg_notify {
 	enum cfg_starttls smtp_starttls;
 	char smtp_user[128];
 	char smtp_password_file[256];
+	char smtp_ca_file[256];           /* PEM CA bundle for the server's certificate; "" = system */
 	char from[CFG_MAIL_LEN];          /* "" = sipwarden@<hostname> */
 	uint32_t max_mails_per_hour;
 	uint32_t digest_interval_s;       /* the "hour" of max_mails_per_hour */

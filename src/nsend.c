@@ -131,6 +131,8 @@ int nsend_mail(struct nsend *s, const struct cfg_notify *c, const char *from, co
 	curl_easy_setopt(h, CURLOPT_USE_SSL, c->smtp_starttls == CFG_TLS_REQUIRED ? (long)CURLUSESSL_ALL
 	                                     : c->smtp_starttls == CFG_TLS_NO ? (long)CURLUSESSL_NONE
 	                                     : (long)CURLUSESSL_TRY);
+	if (c->smtp_ca_file[0])
+		curl_easy_setopt(h, CURLOPT_CAINFO, c->smtp_ca_file);
 	if (c->smtp_user[0]) {
 		curl_easy_setopt(h, CURLOPT_USERNAME, c->smtp_user);
 		curl_easy_setopt(h, CURLOPT_PASSWORD, password ? password : "");

@@ -14,6 +14,10 @@
 #   syslog       every event line reached the syslog socket
 #   outbox       SMTP down: the mails wait (ctl status shows the outbox and
 #                the error); daemon restarted, server back: each delivered once
+#   TLS, AUTH    a server that demands STARTTLS and a login: with
+#                smtp_starttls = required, the CA file and the password file
+#                the mail goes over TLS as that user; with smtp_starttls = no
+#                it waits in the outbox with the server's refusal as the error
 #   summary      a replayed day of events (sipwarden replay --db): the missed
 #                daily summary goes out once at start with the right totals,
 #                top addresses, usernames and hourly chart; not again after a
@@ -108,7 +112,7 @@ write_conf() { # write_conf MAX INTERVAL DATABASE [SUMMARY_TIME]
 	table = swn$$
 	[notify]
 	recipients = admin@example.net, noc@example.org
-	smtp_url = smtp://127.0.0.1:2525
+	smtp_url = ${SMTP_URL:-smtp://127.0.0.1:2525}
 	from = sipwarden@pbx1.example.net
 	max_mails_per_hour = $1
 	digest_interval = $2
@@ -116,6 +120,7 @@ write_conf() { # write_conf MAX INTERVAL DATABASE [SUMMARY_TIME]
 	syslog = yes
 	syslog_socket = $T/syslog.sock
 	daily_summary_time = ${4:-07:00}
+	${NOTIFY_EXTRA:-}
 	EOF
 }
 quiet() { "$@" >/dev/null 2>&1; }
@@ -204,6 +209,37 @@ for a in "${DOWN[@]}"; do
 done
 check "no mail was delivered twice" mails once "$MAILS" '"blocked" in m.subject'
 
+# ---- STARTTLS and AUTH ------------------------------------------------------------------------
+daemon_stop
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+	-addext "subjectAltName=IP:127.0.0.1" -keyout "$T/key.pem" -out "$T/cert.pem" >/dev/null 2>&1 ||
+	notok "openssl could not make a test certificate"
+printf 'mail-s3cret\n' >"$T/smtp.pw"; chmod 600 "$T/smtp.pw"
+ns_spawn srv "$T/smtp-tls.log" "$PY" "$NH/peers.py" smtp-tls 127.0.0.1 2526 "$MAILS" "$T/cert.pem" "$T/key.pem" pbx mail-s3cret
+ns_wait_for 10 ns_listening srv tcp 127.0.0.1 2526 || notok "the TLS SMTP server did not start"
+SMTP_URL=smtp://127.0.0.1:2526 NOTIFY_EXTRA="smtp_starttls = required
+smtp_user = pbx
+smtp_password_file = $T/smtp.pw
+smtp_ca_file = $T/cert.pem" write_conf 5 8s "$T/db/sipwarden.db"
+daemon_start || finish
+before=$(nmails '"test mail" in m.subject')
+ctl notify test >/dev/null
+wait_mails 15 '"test mail" in m.subject' $((before + 1))
+check "STARTTLS required, CA file, login from the password file: the test mail went over TLS as pbx" \
+	mails count "$MAILS" '"test mail" in m.subject and m.tls and m.user == "pbx"'
+daemon_stop
+SMTP_URL=smtp://127.0.0.1:2526 NOTIFY_EXTRA="smtp_starttls = no" write_conf 5 8s "$T/db/sipwarden.db"
+daemon_start || finish
+REFUSED_LOG=$DLOG
+ctl notify test >/dev/null
+refused() { status_get 'd["notify"]["last_error"]' | grep -qi 'starttls\|530\|denied\|auth'; }
+ns_wait_for 15 refused
+check "smtp_starttls = no against a server that demands it: the mail waits, ctl status says why" \
+	bash -c "$(declare -f ctl status_get); SOCK=$SOCK SIPWARDEN=$SIPWARDEN PY=$PY HERE=$HERE;
+		e=\$(status_get 'd[\"notify\"][\"last_error\"]'); n=\$(status_get 'd[\"notify\"][\"outbox\"]');
+		echo \"outbox \$n, last error: \$e\"; [ \"\$n\" -ge 1 ]"
+SMTP_URL=
+
 # ---- the daily summary of a replayed day ----------------------------------------------------
 daemon_stop
 now=$(date +%s)
@@ -239,6 +275,9 @@ wait_mails 20 '"daily attack summary" in m.subject' $((before + 2))
 check "ctl notify summary sends a summary now" \
 	test "$(nmails '"daily attack summary" in m.subject')" -eq $((before + 2))
 daemon_stop
+quiet_logs=()
+for l in "${DLOGS[@]:2}"; do [ "$l" != "$REFUSED_LOG" ] && quiet_logs+=("$l"); done
 check "the daemon logged no notification errors after the SMTP server came back" \
-	bash -c "! grep -h 'notify:' ${DLOGS[*]:2} | grep -v 'daily summary' | grep -q ."
+	bash -c "! grep -h 'notify:' ${quiet_logs[*]} | grep -v 'daily summary' | grep -q ."
+
 finish

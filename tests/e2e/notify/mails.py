@@ -19,7 +19,7 @@ for sipwarden's notification test.  Each check prints what it found and exits
                                       (no two with the same subject)
 
 EXPR is Python over m: m.subject, m.rcpts, m.text, m.html, m.headers (list of
-(name, value)), m.frm.
+(name, value)), m.frm, m.tls (delivered over TLS), m.user (the SMTP login).
 """
 import collections
 import datetime
@@ -38,6 +38,8 @@ class Mail:
         self.path = path
         self.rcpts = sorted(rec["rcpt_tos"])
         self.mail_from = rec["mail_from"]
+        self.tls = rec.get("tls", False)
+        self.user = rec.get("user")
         self.raw = rec["data"]
         self.msg = email.message_from_string(self.raw, policy=email.policy.default)
         self.headers = list(self.msg.items())

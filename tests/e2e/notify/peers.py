@@ -3,7 +3,10 @@
 
   peers.py smtp HOST PORT DIR      a real SMTP server (aiosmtpd) that stores
                                    every accepted message as DIR/NNNN.json:
-                                   {"mail_from", "rcpt_tos", "data"}
+                                   {"mail_from", "rcpt_tos", "data", "tls", "user"}
+  peers.py smtp-tls HOST PORT DIR CERT KEY USER PASSWORD
+                                   the same, but STARTTLS and AUTH (USER,
+                                   PASSWORD) are required before MAIL
   peers.py webhook HOST PORT FILE  an HTTP server appending every POST body
                                    (one JSON line) to FILE; answers 204
   peers.py syslog PATH FILE        a unix datagram socket at PATH appending
@@ -23,8 +26,10 @@ def ready():
     print("ready", flush=True)
 
 
-def smtp(host, port, outdir):
+def smtp(host, port, outdir, tls=None):
+    import ssl
     from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
 
     os.makedirs(outdir, exist_ok=True)
 
@@ -34,14 +39,27 @@ def smtp(host, port, outdir):
         async def handle_DATA(self, server, session, envelope):
             Store.n += 1
             rec = {"mail_from": envelope.mail_from, "rcpt_tos": list(envelope.rcpt_tos),
-                   "data": envelope.original_content.decode("utf-8", "replace")}
+                   "data": envelope.original_content.decode("utf-8", "replace"),
+                   "tls": session.ssl is not None,
+                   "user": session.auth_data.login.decode() if session.authenticated and session.auth_data else None}
             tmp = os.path.join(outdir, ".%06d.tmp" % Store.n)
             with open(tmp, "w", encoding="utf-8") as f:
                 json.dump(rec, f)
             os.rename(tmp, os.path.join(outdir, "%06d-%d.json" % (Store.n, os.getpid())))
             return "250 Message accepted for delivery"
 
-    c = Controller(Store(), hostname=host, port=int(port), decode_data=False)
+    kw = {}
+    if tls:
+        cert, key, user, password = tls
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(cert, key)
+
+        def check(server, session, envelope, mechanism, data):
+            ok = data.login.decode() == user and data.password.decode() == password
+            return AuthResult(success=ok, auth_data=data if ok else None)
+
+        kw = dict(tls_context=ctx, require_starttls=True, auth_required=True, authenticator=check)
+    c = Controller(Store(), hostname=host, port=int(port), decode_data=False, **kw)
     c.start()
     ready()
     try:
@@ -89,6 +107,8 @@ def main():
     cmd = sys.argv[1]
     if cmd == "smtp" and len(sys.argv) == 5:
         smtp(*sys.argv[2:5])
+    elif cmd == "smtp-tls" and len(sys.argv) == 9:
+        smtp(*sys.argv[2:5], tls=sys.argv[5:9])
     elif cmd == "webhook" and len(sys.argv) == 5:
         webhook(*sys.argv[2:5])
     elif cmd == "syslog" and len(sys.argv) == 4:
