@@ -1,6 +1,19 @@
 /* atab: open hash chains over index arrays, LRU as an index-linked list.
- * Each slot is its links followed by the record, so a lookup touches two
- * cache lines at most: the bucket and the slot. */
+ *
+ * The chains, the LRU list and each record's hash live in an array of small
+ * links apart from the records (16 bytes each, where they used to sit in
+ * front of every record).  A lookup walks links and reads only the record
+ * whose hash matches; moving a record to the head of the LRU list touches
+ * the links of its neighbours, not their records.  On a busy table the
+ * links and the buckets stay in cache while the records do not (on the 1M
+ * mixed benchmark, lookups and LRU upkeep with the links in front of each
+ * record were a fifth of the replay time, nearly all of it cache misses).
+ *
+ * The bucket array is reserved for the full capacity but only a power-of-two
+ * prefix of it is used, doubled (each chain split in two, from the stored
+ * hashes alone) when the records outnumber the buckets: a table holding few
+ * records keeps its buckets on few cache lines, and the pages of the rest
+ * are never touched.  The doublings cost O(records) over the table's life. */
 #include "atab.h"
 
 #include <stdlib.h>
@@ -8,47 +21,43 @@
 
 #define NIL UINT32_MAX
 #define PIN_SCAN 64 /* pinned records skipped per eviction at most */
+#define MIN_BUCKETS 1024
 
 struct link {
-	uint32_t next_hash, prev, next;
+	uint32_t next_hash, hash, prev, next; /* next_hash also links the free list */
 };
 
-/* room for the links before each record, keeping records 8-byte aligned */
-#define LINK_SPACE ((sizeof(struct link) + 7) & ~(size_t)7)
-
 struct atab {
-	uint32_t cap, used, high, nbuckets, free_head; /* high: slots ever handed out */
-	size_t rec_size, stride;
+	uint32_t cap, used, high, free_head; /* high: slots ever handed out */
+	uint32_t nbuckets, max_buckets;      /* in use (a power of two), reserved */
+	size_t rec_size;
 	uint64_t seed, evictions;
 	uint32_t lru_head, lru_tail; /* head = most recent */
 	atab_pinned_fn pinned;
 	uint32_t *buckets;
+	struct link *links;
 	uint8_t *slots;
 };
 
-static inline struct link *link_of(const struct atab *t, uint32_t i)
-{
-	return (struct link *)(t->slots + (size_t)i * t->stride);
-}
-
 static inline struct akey *key_of(const struct atab *t, uint32_t i)
 {
-	return (struct akey *)(t->slots + (size_t)i * t->stride + LINK_SPACE);
+	return (struct akey *)(t->slots + (size_t)i * t->rec_size);
 }
 
 static inline uint32_t index_of(const struct atab *t, const void *rec)
 {
-	return (uint32_t)(((const uint8_t *)rec - LINK_SPACE - t->slots) / t->stride);
+	return (uint32_t)(((const uint8_t *)rec - t->slots) / t->rec_size);
 }
 
-static inline uint32_t bucket_of(const struct atab *t, const struct akey *k)
+static inline uint32_t hash_of(const struct atab *t, const struct akey *k)
 {
-	return (uint32_t)hash_bytes(k, sizeof *k, t->seed) & (t->nbuckets - 1);
+	return (uint32_t)hash_bytes(k, sizeof *k, t->seed);
 }
 
+/* ip_eq() inline: two words, no call */
 static inline bool key_eq(const struct akey *a, const struct akey *b)
 {
-	return a->inst == b->inst && ip_eq(&a->ip, &b->ip);
+	return a->inst == b->inst && !memcmp(a->ip.b, b->ip.b, sizeof a->ip.b);
 }
 
 struct atab *atab_new(uint32_t cap, size_t rec_size, atab_pinned_fn pinned)
@@ -58,15 +67,17 @@ struct atab *atab_new(uint32_t cap, size_t rec_size, atab_pinned_fn pinned)
 		goto fail;
 	t->cap = cap;
 	t->rec_size = (rec_size + 7) & ~(size_t)7;
-	t->stride = LINK_SPACE + t->rec_size;
-	t->nbuckets = 1;
-	while (t->nbuckets < cap)
-		t->nbuckets <<= 1;
+	t->max_buckets = 1;
+	while (t->max_buckets < cap)
+		t->max_buckets <<= 1;
+	t->nbuckets = t->max_buckets < MIN_BUCKETS ? t->max_buckets : MIN_BUCKETS;
 	t->seed = 0x9e3779b97f4a7c15ULL ^ (uint64_t)(uintptr_t)t;
 	t->pinned = pinned;
-	t->buckets = malloc((size_t)t->nbuckets * sizeof *t->buckets);
-	t->slots = calloc(cap, t->stride); /* untouched pages cost no memory */
-	if (!t->buckets || !t->slots)
+	/* untouched pages cost no memory: only the buckets in use are written */
+	t->buckets = malloc((size_t)t->max_buckets * sizeof *t->buckets);
+	t->links = malloc((size_t)cap * sizeof *t->links);
+	t->slots = calloc(cap, t->rec_size);
+	if (!t->buckets || !t->links || !t->slots)
 		goto fail;
 	memset(t->buckets, 0xff, (size_t)t->nbuckets * sizeof *t->buckets);
 	t->lru_head = t->lru_tail = NIL;
@@ -82,24 +93,47 @@ void atab_free(struct atab *t)
 	if (!t)
 		return;
 	free(t->buckets);
+	free(t->links);
 	free(t->slots);
 	free(t);
 }
 
+/* Doubles the buckets in use: each chain is split by the next hash bit. */
+static void grow(struct atab *t)
+{
+	uint32_t nb = t->nbuckets;
+	for (uint32_t b = 0; b < nb; b++) {
+		uint32_t lo = NIL, hi = NIL, *lt = &lo, *ht = &hi;
+		for (uint32_t i = t->buckets[b]; i != NIL; i = t->links[i].next_hash) {
+			if (t->links[i].hash & nb) {
+				*ht = i;
+				ht = &t->links[i].next_hash;
+			} else {
+				*lt = i;
+				lt = &t->links[i].next_hash;
+			}
+		}
+		*lt = *ht = NIL;
+		t->buckets[b] = lo;
+		t->buckets[b + nb] = hi;
+	}
+	t->nbuckets = nb * 2;
+}
+
 static void lru_unlink(struct atab *t, uint32_t i)
 {
-	struct link *l = link_of(t, i);
-	if (l->prev != NIL) link_of(t, l->prev)->next = l->next; else t->lru_head = l->next;
-	if (l->next != NIL) link_of(t, l->next)->prev = l->prev; else t->lru_tail = l->prev;
+	struct link *l = &t->links[i];
+	if (l->prev != NIL) t->links[l->prev].next = l->next; else t->lru_head = l->next;
+	if (l->next != NIL) t->links[l->next].prev = l->prev; else t->lru_tail = l->prev;
 }
 
 static void lru_push_head(struct atab *t, uint32_t i)
 {
-	struct link *l = link_of(t, i);
+	struct link *l = &t->links[i];
 	l->prev = NIL;
 	l->next = t->lru_head;
 	if (t->lru_head != NIL)
-		link_of(t, t->lru_head)->prev = i;
+		t->links[t->lru_head].prev = i;
 	t->lru_head = i;
 	if (t->lru_tail == NIL)
 		t->lru_tail = i;
@@ -113,25 +147,25 @@ static void touch(struct atab *t, uint32_t i)
 	lru_push_head(t, i);
 }
 
-static uint32_t find_idx(struct atab *t, const struct akey *k)
+static uint32_t find_idx(struct atab *t, const struct akey *k, uint32_t h)
 {
-	for (uint32_t i = t->buckets[bucket_of(t, k)]; i != NIL; i = link_of(t, i)->next_hash)
-		if (key_eq(key_of(t, i), k))
+	for (uint32_t i = t->buckets[h & (t->nbuckets - 1)]; i != NIL; i = t->links[i].next_hash)
+		if (t->links[i].hash == h && key_eq(key_of(t, i), k))
 			return i;
 	return NIL;
 }
 
 static void hash_unlink(struct atab *t, uint32_t i)
 {
-	uint32_t *pp = &t->buckets[bucket_of(t, key_of(t, i))];
+	uint32_t *pp = &t->buckets[t->links[i].hash & (t->nbuckets - 1)];
 	while (*pp != i)
-		pp = &link_of(t, *pp)->next_hash;
-	*pp = link_of(t, i)->next_hash;
+		pp = &t->links[*pp].next_hash;
+	*pp = t->links[i].next_hash;
 }
 
 void *atab_find(struct atab *t, const struct akey *k)
 {
-	uint32_t i = find_idx(t, k);
+	uint32_t i = find_idx(t, k, hash_of(t, k));
 	if (i == NIL)
 		return NULL;
 	touch(t, i);
@@ -143,7 +177,7 @@ static uint32_t evict(struct atab *t)
 {
 	uint32_t i = t->lru_tail;
 	for (int n = 0; i != NIL && n < PIN_SCAN; n++) {
-		uint32_t prev = link_of(t, i)->prev;
+		uint32_t prev = t->links[i].prev;
 		if (!t->pinned || !t->pinned(key_of(t, i))) {
 			hash_unlink(t, i);
 			lru_unlink(t, i);
@@ -161,7 +195,7 @@ static uint32_t evict(struct atab *t)
 
 void *atab_get(struct atab *t, const struct akey *k, bool *created)
 {
-	uint32_t i = find_idx(t, k);
+	uint32_t h = hash_of(t, k), i = find_idx(t, k, h);
 	*created = false;
 	if (i != NIL) {
 		touch(t, i);
@@ -169,7 +203,7 @@ void *atab_get(struct atab *t, const struct akey *k, bool *created)
 	}
 	if (t->free_head != NIL) {
 		i = t->free_head;
-		t->free_head = link_of(t, i)->next_hash;
+		t->free_head = t->links[i].next_hash;
 		t->used++;
 	} else if (t->high < t->cap) {
 		i = t->high++;
@@ -179,12 +213,15 @@ void *atab_get(struct atab *t, const struct akey *k, bool *created)
 		if (i == NIL)
 			return NULL;
 	}
+	if (t->used > t->nbuckets && t->nbuckets < t->max_buckets)
+		grow(t);
 	struct akey *rec = key_of(t, i);
 	memset(rec, 0, t->rec_size);
 	*rec = *k;
-	uint32_t b = bucket_of(t, k);
-	link_of(t, i)->next_hash = t->buckets[b];
-	t->buckets[b] = i;
+	uint32_t *b = &t->buckets[h & (t->nbuckets - 1)];
+	t->links[i].hash = h;
+	t->links[i].next_hash = *b;
+	*b = i;
 	lru_push_head(t, i);
 	*created = true;
 	return rec;
@@ -195,7 +232,7 @@ void atab_del(struct atab *t, void *rec)
 	uint32_t i = index_of(t, rec);
 	hash_unlink(t, i);
 	lru_unlink(t, i);
-	link_of(t, i)->next_hash = t->free_head;
+	t->links[i].next_hash = t->free_head;
 	t->free_head = i;
 	t->used--;
 }
@@ -206,7 +243,7 @@ uint64_t atab_evictions(const struct atab *t) { return t->evictions; }
 void atab_foreach(struct atab *t, void (*fn)(void *rec, void *ctx), void *ctx)
 {
 	for (uint32_t i = t->lru_head; i != NIL;) {
-		uint32_t next = link_of(t, i)->next;
+		uint32_t next = t->links[i].next;
 		fn(key_of(t, i), ctx);
 		i = next;
 	}

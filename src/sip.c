@@ -3,42 +3,19 @@
  * One pass over the header part.  sip_parse(): the first 32 bytes of each
  * line are loaded once (SSE2) for its control bytes, its end and its colon;
  * the name is matched against a table of the usual names with one vector
- * compare (name_fast()), anything unusual goes the general way (name_slow()).
- * Each field (folded lines joined) is then parsed in place (sip_hdr.c).
- * sip_parse_light(): lines are found from a bit map of the LF bytes of the
- * message, computed at once, and only the fields matching needs are read.
- * Field values keep their folding (CR LF SP) inside the slices: the value
- * parsers treat CR and LF as linear white space.  Nothing is allocated and
- * nothing outside *m is written.
+ * compare (name_fast()), anything unusual goes the general way
+ * (sip_name_slow()).  Each field (folded lines joined) is then parsed in
+ * place (sip_hdr.c).  sip_parse_light() reads less (sip_light.c); both
+ * start and end in parse().  Field values keep their folding (CR LF SP)
+ * inside the slices: the value parsers treat CR and LF as linear white
+ * space.  Nothing is allocated and nothing outside *m is written.
  *
  * Vector code may load up to 16 bytes past a span, never past the buffer:
  * every fast path either reads exactly what the general code would, or
  * gives up before writing anything, and the general code decides. */
 #include "sip_int.h"
 
-#include <limits.h>
-
 #define FLAG SIP_FLAG
-
-/* Header fields we look into; everything else is H_OTHER. */
-enum hdr {
-	H_OTHER, H_VIA, H_FROM, H_TO, H_CALL_ID, H_CSEQ, H_MAX_FORWARDS,
-	H_CONTACT, H_EXPIRES, H_CONTENT_LENGTH, H_CONTENT_TYPE, H_USER_AGENT,
-	H_SERVER, H_AUTHORIZATION, H_PROXY_AUTHORIZATION, H_WWW_AUTHENTICATE,
-	H_PROXY_AUTHENTICATE,
-};
-
-/* Largest Expires and Content-Length taken: 2^32-1 where a long holds it. */
-#if LONG_MAX > 0xffffffff
-#define NUM32_MAX 0xffffffffu
-#else
-#define NUM32_MAX 0x7fffffffu
-#endif
-
-#define BIT(h) (1u << (h))
-/* Fields that must appear once: a second one is SIP_A_DUPLICATE_HEADER. */
-#define ONCE (BIT(H_FROM) | BIT(H_TO) | BIT(H_CALL_ID) | BIT(H_CSEQ) | \
-	      BIT(H_MAX_FORWARDS) | BIT(H_CONTENT_LENGTH))
 
 /* ---- lines ---- */
 
@@ -60,26 +37,6 @@ static const char *ctl_scan(const struct sip_ps *s, const char *p)
 	}
 #endif
 	while (p < e && (unsigned char)*p >= 0x20 && *p != 0x7f)
-		p++;
-	return p;
-}
-
-/* The first LF at or after p, or the end of the buffer (as ctl_scan()). */
-static const char *lf_scan(const struct sip_ps *s, const char *p)
-{
-	const char *e = s->end;
-#if SIP_SSE2
-	for (; e - p >= 16; p += 16) {
-		unsigned m = sip_vbits(sip_veq(sip_vld(p), '\n'));
-		if (m)
-			return p + __builtin_ctz(m);
-	}
-	if (p < e && e - s->buf >= 16) {
-		unsigned m = sip_vbits(sip_veq(sip_vld(e - 16), '\n')) >> (16 - (e - p));
-		return m ? p + __builtin_ctz(m) : e;
-	}
-#endif
-	while (p < e && *p != '\n')
 		p++;
 	return p;
 }
@@ -209,7 +166,7 @@ static int request_line(struct sip_ps *s, const char *p, const char *e)
 }
 
 /* A status line may end in SP (empty reason); a request line may not. */
-static int start_line(struct sip_ps *s, const char *p, const char *e)
+int sip_start_line(struct sip_ps *s, const char *p, const char *e)
 {
 	if (e - p >= 4 && is_sip_slash(p))
 		return status_line(s, p, e);
@@ -223,20 +180,6 @@ static int start_line(struct sip_ps *s, const char *p, const char *e)
 
 /* ---- header names ---- */
 
-static enum hdr compact(unsigned char c)
-{
-	switch (c) {
-	case 'v': return H_VIA;
-	case 'f': return H_FROM;
-	case 't': return H_TO;
-	case 'i': return H_CALL_ID;
-	case 'm': return H_CONTACT;
-	case 'l': return H_CONTENT_LENGTH;
-	case 'c': return H_CONTENT_TYPE;
-	default: return H_OTHER; /* k s e o u r x y j b d: nothing to extract */
-	}
-}
-
 #define IS(lit, h) (sip_tok_ieq(n, lit, sizeof(lit) - 1) ? (h) : H_OTHER)
 
 /* Dispatches a header name on its length and first letter. */
@@ -244,7 +187,7 @@ static enum hdr hdr_id(const char *n, size_t len)
 {
 	unsigned char c = (unsigned char)(n[0] | 0x20);
 	switch (len) {
-	case 1: return compact(c);
+	case 1: return sip_compact(c);
 	case 2: return IS("to", H_TO);
 	case 3: return IS("via", H_VIA);
 	case 4: return c == 'f' ? IS("from", H_FROM) : IS("cseq", H_CSEQ);
@@ -320,8 +263,8 @@ static const unsigned char known_at[32][32] = {
 /* The common case of a header name: a name of known[] with its colon right
  * after it, within the first 32 bytes (colon: where their colons are), and
  * no control byte (the first is at q) up to the colon.  Returns the name's
- * length and sets *h, or returns 0 for name_slow() to look closer.  What it
- * accepts, name_slow() would read the same way: OR-ing 0x20 folds a
+ * length and sets *h, or returns 0 for sip_name_slow() to look closer.  What
+ * it accepts, sip_name_slow() would read the same way: OR-ing 0x20 folds a
  * letter's case and could only turn a control byte into '-' or ':', and
  * there is none. */
 static inline size_t name_fast(const char *p, const char *q, uint32_t colon, enum hdr *h)
@@ -353,7 +296,7 @@ static inline size_t name_fast(const char *p, const char *q, uint32_t colon, enu
 
 /* The general case: name, white space, colon.  Returns the colon, or NULL
  * (and SIP_A_BAD_HEADER) when there is none where it belongs. */
-static const char *name_slow(struct sip_ps *s, const char *p, const char *e, enum hdr *h)
+const char *sip_name_slow(struct sip_ps *s, const char *p, const char *e, enum hdr *h)
 {
 	const char *n = sip_tok_end(p, e, s->end), *c = n;
 	while (c < e && sip_is_wsp(*c))
@@ -366,71 +309,7 @@ static const char *name_slow(struct sip_ps *s, const char *p, const char *e, enu
 	return c;
 }
 
-/* A field's value, without the seen/duplicate bookkeeping. */
-static void dispatch(struct sip_ps *s, enum hdr h, struct slice v, bool first)
-{
-	struct sip_msg *m = s->m;
-	switch (h) {
-	case H_VIA: sip_hdr_via(s, v); break;
-	case H_FROM: sip_hdr_fromto(s, v, &m->from); break;
-	case H_TO: sip_hdr_fromto(s, v, &m->to); break;
-	case H_CALL_ID: m->call_id = v; break;
-	case H_CSEQ: sip_hdr_cseq(s, v); break;
-	case H_MAX_FORWARDS: m->max_forwards = (int)sip_number(s, v, 255); break;
-	case H_CONTENT_LENGTH: m->content_length = sip_number(s, v, NUM32_MAX); break;
-	case H_EXPIRES:
-		if (first)
-			m->expires = sip_number(s, v, NUM32_MAX);
-		break;
-	case H_CONTACT: if (first) sip_hdr_contact(s, v); break;
-	case H_CONTENT_TYPE: if (first) m->content_type = v; break;
-	case H_USER_AGENT: if (first) m->user_agent = v; break;
-	case H_SERVER: if (first) m->server = v; break;
-	case H_AUTHORIZATION:
-	case H_PROXY_AUTHORIZATION:
-		m->has_auth = true;
-		sip_hdr_auth(s, v, false);
-		break;
-	case H_WWW_AUTHENTICATE:
-	case H_PROXY_AUTHENTICATE:
-		m->has_challenge = true;
-		if (!s->light || sip_has_stale(s, v))
-			sip_hdr_auth(s, v, true);
-		break;
-	case H_OTHER: break;
-	}
-}
-
 /* ---- header fields ---- */
-
-/* First letters of the names sip_parse_light() reads (Via, Call-ID, CSeq,
- * Content-Length, the challenges; compact forms too). */
-#define LIGHT_FIRST (1u << ('v' & 31) | 1u << ('c' & 31) | 1u << ('i' & 31) | 1u << ('l' & 31) | \
-		     1u << ('w' & 31) | 1u << ('p' & 31))
-
-/* A field's bookkeeping and value: h its kind, c its colon, e its end. */
-static inline void field_value(struct sip_ps *s, enum hdr h, const char *c, const char *e)
-{
-	if (h == H_OTHER)
-		return;
-	uint32_t bit = BIT(h);
-	bool first = !(s->seen & bit);
-	s->seen |= bit;
-	if (!first && (ONCE & bit)) {
-		FLAG(s, SIP_A_DUPLICATE_HEADER);
-		return;
-	}
-	if (bit & s->skip)
-		return;
-	const char *v = c + 1;
-	if (v < e && *v == ' ')
-		v++;
-	if (v < e && sip_is_lws(*v))
-		v = sip_skip_lws(v, e);
-	while (e > v && sip_is_lws(e[-1]))
-		e--;
-	dispatch(s, h, sip_mk(v, e), first);
-}
 
 /* One header field [p,e), folded lines included; q is its first control
  * byte (or e), colon has a bit for each colon in its first 32 bytes (none
@@ -442,9 +321,9 @@ static inline void field(struct sip_ps *s, const char *p, const char *e, const c
 	enum hdr h;
 	size_t n = colon ? name_fast(p, q, colon, &h) : 0;
 	const char *c = p + n;
-	if (!n && !(c = name_slow(s, p, e, &h)))
+	if (!n && !(c = sip_name_slow(s, p, e, &h)))
 		return;
-	field_value(s, h, c, e);
+	sip_field_value(s, h, c, e);
 }
 
 /* Joins the continuation lines from nx (one at least) to the field whose
@@ -520,220 +399,6 @@ static const char *headers(struct sip_ps *s, const char *p)
 	s->lf = false;
 	s->fields = fields;
 	return e;
-}
-
-/* ---- sip_parse_light() ---- */
-
-/* The name of a field whose first letter sip_parse_light() looks at, as
- * nearly every sender writes it, checked 8 bytes at a time (20 readable at
- * p): sets *h and returns its length, or returns 0 for name_slow().  The
- * letters of each literal are folded (fold: 0x20 at letters), nothing else:
- * what it accepts, name_slow() would read the same way. */
-static inline size_t name_light(const char *p, enum hdr *h)
-{
-#define W(o, l, f) (sip_ld8(p + (o)) | sip_ld8(f)) == sip_ld8(l)
-#define F8 "\x20\x20\x20\x20\x20\x20\x20\x20"
-#define M7 "\xff\xff\xff\xff\xff\xff\xff\0"
-	switch (*p | 0x20) {
-	case 'v':
-		if ((sip_ld4(p) | sip_ld4("\x20\x20\x20\0")) == sip_ld4("via:")) {
-			*h = H_VIA;
-			return 3;
-		}
-		break;
-	case 'c':
-		if (W(0, "call-id:", "\x20\x20\x20\x20\0\x20\x20\0")) {
-			*h = H_CALL_ID;
-			return 7;
-		}
-		if ((sip_ld4(p) | sip_ld4(F8)) == sip_ld4("cseq") && p[4] == ':') {
-			*h = H_CSEQ;
-			return 4;
-		}
-		if (W(0, "contact:", "\x20\x20\x20\x20\x20\x20\x20\0")) {
-			*h = H_CONTACT;
-			return 7;
-		}
-		if (W(0, "content-", "\x20\x20\x20\x20\x20\x20\x20\0")) {
-			if (((sip_ld8(p + 8) | sip_ld8("\x20\x20\x20\x20\x20\x20\0\0")) & sip_ld8(M7)) ==
-			    (sip_ld8("length:") & sip_ld8(M7))) {
-				*h = H_CONTENT_LENGTH;
-				return 14;
-			}
-			if (((sip_ld8(p + 8) | sip_ld8("\x20\x20\x20\x20\0\0\0\0")) & sip_ld8("\xff\xff\xff\xff\xff\0\0")) ==
-			    (sip_ld8("type:\0\0") & sip_ld8("\xff\xff\xff\xff\xff\0\0"))) {
-				*h = H_CONTENT_TYPE;
-				return 12;
-			}
-		}
-		break;
-	case 'p':
-		if (W(0, "proxy-au", "\x20\x20\x20\x20\x20\0\x20\x20")) {
-			if (W(8, "thentica", F8) && (p[16] | 0x20) == 't' && (p[17] | 0x20) == 'e' && p[18] == ':') {
-				*h = H_PROXY_AUTHENTICATE;
-				return 18;
-			}
-			if (W(8, "thorizat", F8) && (sip_ld4(p + 16) | sip_ld4("\x20\x20\x20\0")) == sip_ld4("ion:")) {
-				*h = H_PROXY_AUTHORIZATION;
-				return 19;
-			}
-		}
-		break;
-	}
-	if (p[1] == ':' && sip_is_alpha(p[0])) {
-		*h = compact((unsigned char)(p[0] | 0x20));
-		return 1;
-	}
-	return 0;
-#undef W
-#undef F8
-#undef M7
-}
-
-/* A field sip_parse_light() may read: from p to f, folds included. */
-static void field_light(struct sip_ps *s, const char *p, const char *f)
-{
-	enum hdr h;
-	size_t n = s->end - p >= 20 ? name_light(p, &h) : 0;
-	const char *c = p + n;
-	if (n || (c = name_slow(s, p, f, &h)))
-		field_value(s, h, c, f);
-}
-
-/* Joins continuation lines from nx to a field (light): returns the start of
- * the next line, sets *eol to the field's end. */
-static const char *fold_light(struct sip_ps *s, const char *nx, const char **eol)
-{
-	const char *e = s->end;
-	while (nx < e && sip_is_wsp(*nx)) {
-		const char *lf = lf_scan(s, nx);
-		*eol = lf > nx && lf[-1] == '\r' ? lf - 1 : lf;
-		nx = lf < e ? lf + 1 : e;
-	}
-	return nx;
-}
-
-/* LF bits of the first LIGHT_SPAN bytes of the header part: enough for
- * nearly every response; lines past them are scanned on their own. */
-#define LIGHT_WORDS 32
-#define LIGHT_SPAN (64 * LIGHT_WORDS)
-
-/* Fills w[] with the LF bits of [p, p+n), n <= LIGHT_SPAN; returns the
- * number of words. */
-static size_t lf_bits(const struct sip_ps *s, const char *p, size_t n, uint64_t *w)
-{
-	size_t i = 0, nw = (n + 63) / 64;
-#if SIP_SSE2
-	const __m128i nl = _mm_set1_epi8('\n');
-	for (; i + 64 <= n; i += 64)
-		w[i / 64] = (uint64_t)sip_vbits(_mm_cmpeq_epi8(sip_vld(p + i), nl)) |
-			    (uint64_t)sip_vbits(_mm_cmpeq_epi8(sip_vld(p + i + 16), nl)) << 16 |
-			    (uint64_t)sip_vbits(_mm_cmpeq_epi8(sip_vld(p + i + 32), nl)) << 32 |
-			    (uint64_t)sip_vbits(_mm_cmpeq_epi8(sip_vld(p + i + 48), nl)) << 48;
-	if (i < n) {
-		uint64_t m = 0;
-		size_t j = i;
-		for (; j + 16 <= n; j += 16)
-			m |= (uint64_t)sip_vbits(_mm_cmpeq_epi8(sip_vld(p + j), nl)) << (j - i);
-		if (j < n && s->end - s->buf >= 16) {
-			const char *t = p + n - 16; /* the sixteen that end the span */
-			m |= (uint64_t)(sip_vbits(_mm_cmpeq_epi8(sip_vld(t), nl)) >> (16 - (n - j))) << (j - i);
-			j = n;
-		}
-		for (; j < n; j++)
-			if (p[j] == '\n')
-				m |= 1ull << (j - i);
-		w[i / 64] = m;
-	}
-#else
-	(void)s;
-	for (; i < nw; i++)
-		w[i] = 0;
-	for (i = 0; i < n; i++)
-		if (p[i] == '\n')
-			w[i / 64] |= 1ull << (i % 64);
-#endif
-	return nw;
-}
-
-/* The LF bits of sip_parse_light(): from base, span bytes, nw words. */
-struct lfmap {
-	const char *base;
-	size_t span, nw;
-	uint64_t w[LIGHT_WORDS];
-};
-
-/* The first LF at or after p, or the end of the buffer. */
-static inline const char *lf_next(const struct sip_ps *s, const struct lfmap *l, const char *p)
-{
-	size_t off = (size_t)(p - l->base), wi = off / 64;
-	uint64_t m = wi < l->nw ? l->w[wi] >> (off % 64) : 0;
-	while (!m && ++wi < l->nw) {
-		m = l->w[wi];
-		off = wi * 64;
-	}
-	if (m)
-		return l->base + off + __builtin_ctzll(m);
-	if (l->span == (size_t)(s->end - l->base))
-		return s->end;
-	return lf_scan(s, p > l->base + l->span ? p : l->base + l->span);
-}
-
-/* headers() for sip_parse_light(): lines end at their LF (control bytes are
- * not looked for), and only fields whose name may be one matching needs are
- * read at all. */
-static const char *headers_light(struct sip_ps *s, const struct lfmap *l, const char *p)
-{
-	const char *e = s->end;
-	size_t fields = 0;
-	while (p < e) {
-		const char *lf = lf_next(s, l, p);
-		const char *eol = lf > p && lf[-1] == '\r' ? lf - 1 : lf, *nx = lf < e ? lf + 1 : e;
-		if (eol == p) {
-			if (lf == e)
-				break;
-			s->lf = true;
-			s->fields = fields;
-			return nx;
-		}
-		unsigned char c = (unsigned char)*p;
-		if (c <= ' ' && sip_is_wsp((char)c)) {
-			FLAG(s, SIP_A_BAD_HEADER); /* continuation without a field */
-			p = nx;
-			continue;
-		}
-		const char *f = eol;
-		if (nx < e && (unsigned char)*nx <= ' ' && sip_is_wsp(*nx))
-			nx = fold_light(s, nx, &f);
-		fields++;
-		if ((size_t)(f - p) > SIP_MAX_HEADER)
-			FLAG(s, SIP_A_OVERSIZE_HEADER);
-		if (LIGHT_FIRST & 1u << (c & 31) && (unsigned)((c | 0x20) - 'a') < 26u)
-			field_light(s, p, f);
-		p = nx;
-	}
-	s->lf = false;
-	s->fields = fields;
-	return e;
-}
-
-/* parse() for sip_parse_light(), from the start line at p: its lines are
- * found by their LF bits too. */
-static const char *message_light(struct sip_ps *s, const char *p, int *rc)
-{
-	struct lfmap l;
-	const char *e = s->end;
-	l.base = p;
-	l.span = (size_t)(e - p) < LIGHT_SPAN ? (size_t)(e - p) : LIGHT_SPAN;
-	l.nw = lf_bits(s, p, l.span, l.w);
-	const char *lf = lf_next(s, &l, p);
-	const char *eol = lf > p && lf[-1] == '\r' ? lf - 1 : lf;
-	s->lf = lf < e;
-	if ((*rc = start_line(s, p, eol)) < 0)
-		return e;
-	s->skip = ~(BIT(H_VIA) | BIT(H_CALL_ID) | BIT(H_CSEQ) | BIT(H_CONTENT_LENGTH) |
-		    BIT(H_WWW_AUTHENTICATE) | BIT(H_PROXY_AUTHENTICATE));
-	return s->lf ? headers_light(s, &l, lf + 1) : e;
 }
 
 /* a and b hold the same bytes. */
@@ -827,12 +492,12 @@ static int parse(const char *buf, size_t len, bool stream, bool light, struct si
 	const char *p = buf + sip_frame_skip_ws(buf, len), *eol, *body;
 	if (light) {
 		int rc;
-		body = message_light(&s, p, &rc);
+		body = sip_message_light(&s, p, &rc);
 		if (rc < 0)
 			return -1;
 	} else {
 		const char *nx = line_end(&s, p, &eol);
-		if (start_line(&s, p, eol) < 0)
+		if (sip_start_line(&s, p, eol) < 0)
 			return -1;
 		body = s.lf ? headers(&s, nx) : s.end;
 	}

@@ -1,5 +1,6 @@
-/* sip_int.h: private to sip.c and sip_hdr.c (the header-field value parsers).
- * Not part of the sip contract; nothing else includes it.
+/* sip_int.h: private to sip.c (sip_parse()), sip_light.c (sip_parse_light())
+ * and sip_hdr.c (the header-field value parsers).  Not part of the sip
+ * contract; nothing else includes it.
  *
  * Speed: the scanners below look at sixteen bytes at a time (SSE2) and may
  * load past the end of the span they scan, but never past the end of the
@@ -10,6 +11,7 @@
 
 #include "sip.h"
 
+#include <limits.h>
 #include <string.h>
 
 #if defined(__SSE2__)
@@ -397,5 +399,109 @@ void sip_hdr_fromto(struct sip_ps *s, struct slice v, struct sip_nameaddr *na);
 void sip_hdr_contact(struct sip_ps *s, struct slice v);
 void sip_hdr_cseq(struct sip_ps *s, struct slice v);
 void sip_hdr_auth(struct sip_ps *s, struct slice v, bool challenge);
+
+/* ---- header fields (sip.c and sip_light.c) ---- */
+
+/* Header fields we look into; everything else is H_OTHER. */
+enum hdr {
+	H_OTHER, H_VIA, H_FROM, H_TO, H_CALL_ID, H_CSEQ, H_MAX_FORWARDS,
+	H_CONTACT, H_EXPIRES, H_CONTENT_LENGTH, H_CONTENT_TYPE, H_USER_AGENT,
+	H_SERVER, H_AUTHORIZATION, H_PROXY_AUTHORIZATION, H_WWW_AUTHENTICATE,
+	H_PROXY_AUTHENTICATE,
+};
+
+/* Largest Expires and Content-Length taken: 2^32-1 where a long holds it. */
+#if LONG_MAX > 0xffffffff
+#define NUM32_MAX 0xffffffffu
+#else
+#define NUM32_MAX 0x7fffffffu
+#endif
+
+#define BIT(h) (1u << (h))
+/* Fields that must appear once: a second one is SIP_A_DUPLICATE_HEADER. */
+#define ONCE (BIT(H_FROM) | BIT(H_TO) | BIT(H_CALL_ID) | BIT(H_CSEQ) | \
+	      BIT(H_MAX_FORWARDS) | BIT(H_CONTENT_LENGTH))
+
+/* The header field of a compact name (one letter, lower case). */
+static inline enum hdr sip_compact(unsigned char c)
+{
+	switch (c) {
+	case 'v': return H_VIA;
+	case 'f': return H_FROM;
+	case 't': return H_TO;
+	case 'i': return H_CALL_ID;
+	case 'm': return H_CONTACT;
+	case 'l': return H_CONTENT_LENGTH;
+	case 'c': return H_CONTENT_TYPE;
+	default: return H_OTHER; /* k s e o u r x y j b d: nothing to extract */
+	}
+}
+
+/* sip.c: the start line (-1: not SIP), and the general reading of a
+ * header name (returns its colon, or NULL and SIP_A_BAD_HEADER). */
+int sip_start_line(struct sip_ps *s, const char *p, const char *e);
+const char *sip_name_slow(struct sip_ps *s, const char *p, const char *e, enum hdr *h);
+/* sip_light.c: the start line and header part for sip_parse_light(), from
+ * p; returns the start of the body, *rc as sip_start_line()'s. */
+const char *sip_message_light(struct sip_ps *s, const char *p, int *rc);
+
+/* A field's value, without the seen/duplicate bookkeeping. */
+static inline void sip_dispatch(struct sip_ps *s, enum hdr h, struct slice v, bool first)
+{
+	struct sip_msg *m = s->m;
+	switch (h) {
+	case H_VIA: sip_hdr_via(s, v); break;
+	case H_FROM: sip_hdr_fromto(s, v, &m->from); break;
+	case H_TO: sip_hdr_fromto(s, v, &m->to); break;
+	case H_CALL_ID: m->call_id = v; break;
+	case H_CSEQ: sip_hdr_cseq(s, v); break;
+	case H_MAX_FORWARDS: m->max_forwards = (int)sip_number(s, v, 255); break;
+	case H_CONTENT_LENGTH: m->content_length = sip_number(s, v, NUM32_MAX); break;
+	case H_EXPIRES:
+		if (first)
+			m->expires = sip_number(s, v, NUM32_MAX);
+		break;
+	case H_CONTACT: if (first) sip_hdr_contact(s, v); break;
+	case H_CONTENT_TYPE: if (first) m->content_type = v; break;
+	case H_USER_AGENT: if (first) m->user_agent = v; break;
+	case H_SERVER: if (first) m->server = v; break;
+	case H_AUTHORIZATION:
+	case H_PROXY_AUTHORIZATION:
+		m->has_auth = true;
+		sip_hdr_auth(s, v, false);
+		break;
+	case H_WWW_AUTHENTICATE:
+	case H_PROXY_AUTHENTICATE:
+		m->has_challenge = true;
+		if (!s->light || sip_has_stale(s, v))
+			sip_hdr_auth(s, v, true);
+		break;
+	case H_OTHER: break;
+	}
+}
+
+/* A field's bookkeeping and value: h its kind, c its colon, e its end. */
+static inline void sip_field_value(struct sip_ps *s, enum hdr h, const char *c, const char *e)
+{
+	if (h == H_OTHER)
+		return;
+	uint32_t bit = BIT(h);
+	bool first = !(s->seen & bit);
+	s->seen |= bit;
+	if (!first && (ONCE & bit)) {
+		SIP_FLAG(s, SIP_A_DUPLICATE_HEADER);
+		return;
+	}
+	if (bit & s->skip)
+		return;
+	const char *v = c + 1;
+	if (v < e && *v == ' ')
+		v++;
+	if (v < e && sip_is_lws(*v))
+		v = sip_skip_lws(v, e);
+	while (e > v && sip_is_lws(e[-1]))
+		e--;
+	sip_dispatch(s, h, sip_mk(v, e), first);
+}
 
 #endif

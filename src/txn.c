@@ -1,15 +1,48 @@
-/* txn: open addressing with short linear probes. */
+/* txn: open addressing with short linear probes.
+ *
+ * Laid out for the cache: a put lands on a random entry of a table far
+ * larger than the cache, so the bytes it touches are what it costs.  A bit
+ * map (8 KiB) says which entries are in use, so a put on a free entry reads
+ * nothing of the table.  The probed part of each entry (hash and time, 16
+ * bytes) is an index apart from the rest, and the rest is packed (the
+ * strings one after the other, with their lengths) into a 64-byte aligned
+ * record, two cache lines for the usual strings.  txn_match() unpacks the
+ * entry into a struct txn kept in the table.  Measured on the 1M mixed
+ * benchmark: with whole struct txn entries (four or five cache lines
+ * touched per put, the first one read) the table's cache misses were a
+ * sixth of the replay time. */
 #include "txn.h"
 
+#include <stdalign.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define PROBE 8
 
+struct idx {
+	uint64_t h;     /* 0 = free */
+	uint64_t ts_us;
+};
+
+/* The rest of an entry: user, ua, ruri and dest (each without its NUL)
+ * one after the other in s[]. */
+struct body {
+	alignas(64) struct akey client;
+	uint8_t method;
+	bool has_auth;
+	uint8_t ulen, alen, rlen, dlen;
+	char s[(TXN_USER_LEN - 1) + (TXN_UA_LEN - 1) + (TXN_RURI_LEN - 1) + (TXN_USER_LEN - 1)];
+};
+_Static_assert(TXN_USER_LEN <= 256 && TXN_UA_LEN <= 256 && TXN_RURI_LEN <= 256, "lengths fit a uint8_t");
+
 struct txtab {
 	uint32_t mask;
 	uint64_t ttl_us;
-	struct txn *v;
+	uint64_t *used;  /* a bit per index entry: h != 0 */
+	struct idx *ix;
+	struct body *b;  /* in braw, aligned */
+	void *braw;
+	struct txn out; /* what txn_match() returns */
 };
 
 struct txtab *txn_new(uint32_t cap, uint32_t ttl_ms)
@@ -20,11 +53,15 @@ struct txtab *txn_new(uint32_t cap, uint32_t ttl_ms)
 		n <<= 1;
 	if (!t)
 		return NULL;
-	t->v = calloc(n, sizeof *t->v);
-	if (!t->v) {
-		free(t);
+	t->used = calloc(n / 64, sizeof *t->used);
+	t->ix = calloc(n, sizeof *t->ix);
+	t->braw = calloc(n + 1, sizeof *t->b);
+	if (!t->used || !t->ix || !t->braw) {
+		txn_free(t);
 		return NULL;
 	}
+	uintptr_t al = alignof(struct body);
+	t->b = (struct body *)(((uintptr_t)t->braw + al - 1) & ~(al - 1));
 	t->mask = n - 1;
 	t->ttl_us = (uint64_t)ttl_ms * 1000;
 	return t;
@@ -33,69 +70,140 @@ struct txtab *txn_new(uint32_t cap, uint32_t ttl_ms)
 void txn_free(struct txtab *t)
 {
 	if (t) {
-		free(t->v);
+		free(t->used);
+		free(t->ix);
+		free(t->braw);
 		free(t);
 	}
 }
 
-/* Bounded copy without sanitising: done when the text is used, which is
- * rare (a failure), not for every request. */
-static void raw_copy(char *dst, size_t n, struct slice s)
+/* Index entry k is in use (its h is not 0): the bit map is 8 KiB for the
+ * 65,536 entries and stays in cache, so a put on a free entry, the usual
+ * case, reads nothing of the index. */
+static inline bool is_used(const struct txtab *t, uint32_t k)
+{
+	return t->used[k / 64] >> (k % 64) & 1;
+}
+
+/* Appends at most n-1 bytes of s at *p (no sanitising: done when the text
+ * is used, which is rare, a failure); returns how many. */
+static uint8_t pack(char **p, size_t n, struct slice s)
 {
 	size_t k = s.len < n - 1 ? s.len : n - 1;
 	if (k)
-		memcpy(dst, s.p, k);
-	dst[k] = '\0';
+		memcpy(*p, s.p, k);
+	*p += k;
+	return (uint8_t)k;
 }
 
-/* The transaction key: Call-ID, CSeq number and method, top Via branch. */
+/* Copies k bytes, reading none past them (a byte past them may be on a
+ * cache line the put did not touch): words, the last ones overlapping, not
+ * memcpy() (inlined, for a variable length that is a slow rep movs). */
+static void copy_small(char *dst, const char *src, size_t k)
+{
+	uint64_t a, b;
+	if (k >= 16) {
+		for (size_t i = 0; i + 16 < k; i += 8) {
+			memcpy(&a, src + i, 8);
+			memcpy(dst + i, &a, 8);
+		}
+		memcpy(&a, src + k - 16, 8);
+		memcpy(&b, src + k - 8, 8);
+		memcpy(dst + k - 16, &a, 8);
+		memcpy(dst + k - 8, &b, 8);
+	} else if (k >= 8) {
+		memcpy(&a, src, 8);
+		memcpy(&b, src + k - 8, 8);
+		memcpy(dst, &a, 8);
+		memcpy(dst + k - 8, &b, 8);
+	} else if (k >= 4) {
+		uint32_t x, y;
+		memcpy(&x, src, 4);
+		memcpy(&y, src + k - 4, 4);
+		memcpy(dst, &x, 4);
+		memcpy(dst + k - 4, &y, 4);
+	} else {
+		for (size_t i = 0; i < k; i++)
+			dst[i] = src[i];
+	}
+}
+
+static const char *unpack(char *dst, const char *p, uint8_t k)
+{
+	copy_small(dst, p, k);
+	dst[k] = '\0';
+	return p + k;
+}
+
+/* The transaction key: Call-ID, CSeq number and method, top Via branch.
+ * The two strings are hashed apart (the two run side by side), then
+ * combined. */
 static uint64_t txn_hash(const struct sip_msg *m)
 {
-	uint64_t h = hash_bytes(m->call_id.p, m->call_id.len, m->cseq);
-	h = hash_bytes(m->via_branch.p, m->via_branch.len, h);
-	h ^= (uint64_t)m->cseq_method * 0x9e3779b97f4a7c15ULL;
+	uint64_t a = hash_bytes(m->call_id.p, m->call_id.len, m->cseq);
+	uint64_t b = hash_bytes(m->via_branch.p, m->via_branch.len, (uint64_t)m->cseq_method);
+	uint64_t h = a ^ (b << 23 | b >> 41) * 0x9e3779b97f4a7c15ULL;
 	return h | 1; /* never 0, which marks a free slot */
 }
 
 void txn_put(struct txtab *t, const struct sip_msg *m, const struct akey *client, uint64_t ts_us)
 {
 	uint64_t h = txn_hash(m);
-	struct txn *slot = NULL;
+	struct idx *slot = NULL;
 	for (uint32_t i = 0; i < PROBE; i++) {
-		struct txn *e = &t->v[(h + i) & t->mask];
-		if (e->h == h || e->h == 0 || e->ts_us + t->ttl_us < ts_us) {
+		uint32_t k = (uint32_t)(h + i) & t->mask;
+		struct idx *e = &t->ix[k];
+		if (!is_used(t, k) || e->h == h || e->ts_us + t->ttl_us < ts_us) {
 			slot = e; /* same transaction (retransmission), free or stale */
 			break;
 		}
 		if (!slot || e->ts_us < slot->ts_us)
 			slot = e; /* otherwise the oldest of the run */
 	}
+	uint32_t k = (uint32_t)(slot - t->ix);
+	t->used[k / 64] |= 1ull << (k % 64);
 	slot->h = h;
 	slot->ts_us = ts_us;
-	slot->client = *client;
-	slot->method = (uint8_t)m->method;
-	slot->has_auth = m->has_auth;
+	struct body *b = &t->b[k];
+	b->client = *client;
+	b->method = (uint8_t)m->method;
+	b->has_auth = m->has_auth;
 	struct slice user = m->has_auth && m->auth_username.len ? m->auth_username
 	                  : m->method == SIP_M_REGISTER || !m->ruri_user.len ? m->to.user
 	                  : m->ruri_user;
-	raw_copy(slot->user, sizeof slot->user, user);
-	raw_copy(slot->ua, sizeof slot->ua, m->user_agent);
-	raw_copy(slot->dest, sizeof slot->dest, m->method == SIP_M_INVITE ? m->ruri_user : SLICE_NULL);
-	raw_copy(slot->ruri, sizeof slot->ruri, m->ruri);
+	char *p = b->s;
+	b->ulen = pack(&p, TXN_USER_LEN, user);
+	b->alen = pack(&p, TXN_UA_LEN, m->user_agent);
+	b->rlen = pack(&p, TXN_RURI_LEN, m->ruri);
+	b->dlen = pack(&p, TXN_USER_LEN, m->method == SIP_M_INVITE ? m->ruri_user : SLICE_NULL);
 }
 
 const struct txn *txn_match(struct txtab *t, const struct sip_msg *m, uint64_t ts_us)
 {
 	uint64_t h = txn_hash(m);
 	for (uint32_t i = 0; i < PROBE; i++) {
-		struct txn *e = &t->v[(h + i) & t->mask];
-		if (e->h != h)
+		uint32_t k = (uint32_t)(h + i) & t->mask;
+		struct idx *e = &t->ix[k];
+		if (!is_used(t, k) || e->h != h)
 			continue;
 		if (e->ts_us + t->ttl_us < ts_us)
 			return NULL;
-		if (m->status >= 200)
-			e->h = 0; /* the caller reads it before the next put */
-		return e;
+		const struct body *b = &t->b[k];
+		struct txn *o = &t->out;
+		o->ts_us = e->ts_us;
+		if (m->status >= 200) {
+			e->h = 0; /* the caller reads the copy */
+			t->used[k / 64] &= ~(1ull << (k % 64));
+		}
+		o->h = e->h;
+		o->client = b->client;
+		o->method = b->method;
+		o->has_auth = b->has_auth;
+		const char *p = unpack(o->user, b->s, b->ulen);
+		p = unpack(o->ua, p, b->alen);
+		p = unpack(o->ruri, p, b->rlen);
+		unpack(o->dest, p, b->dlen);
+		return o;
 	}
 	return NULL;
 }
