@@ -373,10 +373,15 @@ static void failed(struct detect *d, const struct txn *t, const struct sip_msg *
 	evd_add_code(ev, m->status);
 	if (t->method < 32)
 		ev->methods |= 1u << t->method;
-	char line[EVD_LINE_LEN];
-	int k = snprintf(line, sizeof line, "%s %s", sip_method_name((enum sip_method)t->method), t->ruri);
-	evd_add_line(ev, (struct slice){ line, k < 0 ? 0 : (size_t)k < sizeof line ? (size_t)k : sizeof line - 1 },
-	             m->status, ts_us);
+	/* a challenge to a request without credentials is how every phone
+	 * starts (an office rebooting 60 phones behind one NAT): not a failure */
+	bool challenge = (m->status == 401 || m->status == 407) && !t->has_auth;
+	if (!challenge) {
+		char line[EVD_LINE_LEN];
+		int k = snprintf(line, sizeof line, "%s %s", sip_method_name((enum sip_method)t->method), t->ruri);
+		evd_add_line(ev, (struct slice){ line, k < 0 ? 0 : (size_t)k < sizeof line ? (size_t)k : sizeof line - 1 },
+		             m->status, ts_us);
+	}
 	bool creds = t->has_auth && !m->challenge_stale;
 	bool auth_fail = (m->status == 401 || m->status == 407) && creds;
 	bool halve = false;
@@ -389,9 +394,6 @@ static void failed(struct detect *d, const struct txn *t, const struct sip_msg *
 		              "failed registrations", halve, ts_us);
 	if (t->method == SIP_M_INVITE && (m->status == 403 || m->status == 404 || m->status == 484 || auth_fail))
 		count_failure(d, s, &s->badinv, &r->bad_invites, DET_BAD_INVITE, "failed calls", halve, ts_us);
-	/* a challenge to a request without credentials is how every phone
-	 * starts (an office rebooting 60 phones behind one NAT): not a failure */
-	bool challenge = (m->status == 401 || m->status == 407) && !t->has_auth;
 	if (challenge)
 		return;
 	if (t->method == SIP_M_INVITE)

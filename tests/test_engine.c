@@ -19,6 +19,9 @@ struct rec_event {
 	uint64_t ts_us;
 	char instance[32];
 	char users[128];
+	char lines[EVD_MAX_LINES * EVD_LINE_LEN]; /* evidence request lines, '|' after each */
+	unsigned n_lines;
+	uint64_t first_us;
 };
 
 static struct rec_event evs[4096];
@@ -37,10 +40,16 @@ static void on_event(void *ctx, const struct event *e)
 	r->duration_s = e->duration_s;
 	r->ts_us = e->ts_us;
 	snprintf(r->instance, sizeof r->instance, "%s", e->instance ? e->instance : "");
-	r->users[0] = '\0';
-	if (e->ev)
+	r->users[0] = r->lines[0] = '\0';
+	r->n_lines = 0;
+	r->first_us = e->ev ? e->ev->first_us : 0;
+	if (e->ev) {
 		for (unsigned i = 0; i < e->ev->n_users; i++)
 			snprintf(r->users + strlen(r->users), sizeof r->users - strlen(r->users), "%s,", e->ev->users[i]);
+		for (unsigned i = 0; i < e->ev->n_lines; i++)
+			snprintf(r->lines + strlen(r->lines), sizeof r->lines - strlen(r->lines), "%s|", e->ev->lines[i]);
+		r->n_lines = e->ev->n_lines;
+	}
 }
 
 /* Counts recorded events of a type (and detector, ip when given). */
@@ -224,9 +233,12 @@ static void test_phone_and_guesser(void)
 	guess(T0 + 5 * SEC, "198.51.100.11", "1004", 1, 403);
 	guess(T0 + 6 * SEC, "198.51.100.11", "1004", 2, 403);
 	phone_register(T0 + 7 * SEC, "198.51.100.11", "1004", 3);
-	/* a guesser: 12 wrong passwords in 12 s */
-	for (unsigned i = 0; i < 12; i++)
+	/* a guesser: 12 wrong passwords in 12 s, each after a first challenge */
+	for (unsigned i = 0; i < 12; i++) {
+		struct req plain = { "REGISTER", "1001", "pbx-client/1.0", NULL, NULL, 200 + i };
+		txn(T0 + 100 * SEC + i * SEC - 100000, "198.51.100.66", &plain, 401, false);
 		guess(T0 + 100 * SEC + i * SEC, "198.51.100.66", "1001", 10 + i, 403);
+	}
 	CHECK(count_ev(EVT_BLOCK, -1, "198.51.100.10") == 0);
 	CHECK(count_ev(EVT_BLOCK, -1, "198.51.100.11") == 0);
 	CHECK(count_ev(EVT_BLOCK, DET_BAD_REGISTRATION, "198.51.100.66") == 1);
@@ -234,6 +246,11 @@ static void test_phone_and_guesser(void)
 	CHECK(b && b->count == 10 && b->duration_s == 3600 && !strcmp(b->instance, "default"));
 	CHECK(b && b->ts_us == T0 + 109 * SEC + 1000); /* the 10th failure's response */
 	CHECK(b && strstr(b->users, "1001,"));
+	/* evidence: the last 5 counted failures as request lines, oldest first,
+	 * and when the first failure was seen */
+	CHECK(b && b->n_lines == EVD_MAX_LINES && strstr(b->lines, "REGISTER sip:") && strstr(b->lines, " -> 403|"));
+	CHECK(b && !strstr(b->lines, "-> 401"));
+	CHECK(b && b->first_us == T0 + 100 * SEC + 1000);
 	CHECK(nevs == 1);
 	/* a guesser sending from port 5060 to 5060: responses still go to it */
 	client_port = 5060;
