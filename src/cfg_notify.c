@@ -40,6 +40,8 @@ bool cfg_mail_address_ok(const char *a)
 static const char *parse_rcpts(const char *v, struct cfg_notify *n)
 {
 	char buf[4096];
+	if (strlen(v) >= sizeof buf)
+		return "value too long";
 	snprintf(buf, sizeof buf, "%s", v);
 	n->n_rcpts = 0;
 	for (char *s, *t = strtok_r(buf, ",", &s); t; t = strtok_r(NULL, ",", &s)) {

@@ -166,6 +166,8 @@ static const char *parse_rule(const char *v, struct cfg_rule *r)
 	if (parse_u32(trim(tmp), &count) || count > 65535)
 		return "rule count must be a number from 0 to 65535";
 	char wtmp[64];
+	if (strlen(slash + 1) >= sizeof wtmp)
+		return "rule window must be a duration from 1s to 1d";
 	snprintf(wtmp, sizeof wtmp, "%s", slash + 1);
 	if (parse_duration(trim(wtmp), &win) || win == 0 || win > 86400)
 		return "rule window must be a duration from 1s to 1d";
@@ -177,6 +179,8 @@ static const char *parse_rule(const char *v, struct cfg_rule *r)
 static const char *parse_ports(const char *v, uint8_t map[8192])
 {
 	char buf[512];
+	if (strlen(v) >= sizeof buf)
+		return "value too long";
 	snprintf(buf, sizeof buf, "%s", v);
 	memset(map, 0, 8192);
 	bool any = false;
@@ -237,6 +241,8 @@ static const char *parse_prefix_list(const char *v, struct cfg_prefixes *l)
 static const char *parse_agents(const char *v, struct cfg_rules *r)
 {
 	char buf[4096];
+	if (strlen(v) >= sizeof buf)
+		return "value too long";
 	snprintf(buf, sizeof buf, "%s", v);
 	r->n_agents = 0;
 	for (char *save, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
@@ -256,6 +262,8 @@ static const char *parse_agents(const char *v, struct cfg_rules *r)
 static const char *parse_dests(const char *v, struct cfg_rules *r)
 {
 	char buf[2048];
+	if (strlen(v) >= sizeof buf)
+		return "value too long";
 	snprintf(buf, sizeof buf, "%s", v);
 	r->n_dests = 0;
 	for (char *save, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
@@ -305,6 +313,8 @@ static const char *set_general(struct loader *L, const char *k, const char *v, b
 	*known = true;
 	if (!strcmp(k, "interfaces")) {
 		char buf[512];
+		if (strlen(v) >= sizeof buf)
+			return "value too long";
 		snprintf(buf, sizeof buf, "%s", v);
 		c->n_ifaces = 0;
 		for (char *s, *t = strtok_r(buf, ",", &s); t; t = strtok_r(NULL, ",", &s)) {
@@ -319,6 +329,8 @@ static const char *set_general(struct loader *L, const char *k, const char *v, b
 	}
 	if (!strcmp(k, "protocols")) {
 		char buf[64];
+		if (strlen(v) >= sizeof buf)
+			return "value too long";
 		snprintf(buf, sizeof buf, "%s", v);
 		c->udp = c->tcp = false;
 		for (char *s, *t = strtok_r(buf, ",", &s); t; t = strtok_r(NULL, ",", &s)) {
@@ -464,6 +476,10 @@ static void handler(struct loader *L, const char *section, const char *name, con
 	bool known = false;
 	if (!L->in_known)
 		return; /* already reported at the section line */
+	if (strlen(value) >= sizeof v) {
+		err(L, L->line, "%s: value too long (at most %zu characters)", name, sizeof v - 1);
+		return;
+	}
 	snprintf(v, sizeof v, "%s", value);
 	char *tv = trim(v);
 	if (!strcmp(section, "general")) {

@@ -260,6 +260,20 @@ static void test_notify_http(void)
 		{ "[http]\nlisten = 127.0.0.1:0\n", ":2: listen:" },
 		{ "[http]\npassword_hash = plain\n", ":2: password_hash:" },
 	};
+	/* values longer than the reader keeps are refused, never cut */
+	static char longv[8192];
+	snprintf(longv, sizeof longv, "[general]\nsip_ports = 5060");
+	for (int i = 0; i < 150; i++)
+		strcat(longv, ", 5061");
+	strcat(longv, "\n[sip]\nblocked_user_agents = x");
+	for (int i = 0; i < 900; i++)
+		strcat(longv, ", abcd");
+	strcat(longv, "\n");
+	char le[2048] = "";
+	struct config *lc = load(longv, le, sizeof le);
+	CHECK_MSG(lc == NULL && strstr(le, ":2: sip_ports: value too long") && strstr(le, ":4: blocked_user_agents: value too long"),
+	          "%s", le);
+	cfg_free(lc);
 	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
 		char e[2048] = "";
 		struct config *x = load(bad[i].text, e, sizeof e);
