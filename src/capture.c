@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <pcap/pcap.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -87,6 +88,30 @@ static void map_window(struct mapped *m, size_t off)
 	}
 }
 
+/* A file truncated by someone else while it is mapped: reading a page past
+ * its new end raises SIGBUS.  The handler puts a zero page there (so the
+ * frame being read is garbage, not a crash) and raises the flag; the loop
+ * then stops with an error.  Signal state only: the flag and the range of
+ * the one mapping being read (replay is single-threaded). */
+static volatile sig_atomic_t bus_hit;
+static const uint8_t *volatile bus_lo, *volatile bus_hi;
+
+static void on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	const uint8_t *a = si->si_addr;
+	long page = sysconf(_SC_PAGESIZE);
+	if (bus_lo && a >= bus_lo && a < bus_hi && page > 0) {
+		void *pg = (void *)((uintptr_t)a & ~(uintptr_t)(page - 1));
+		if (mmap(pg, (size_t)page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED) {
+			bus_hit = 1;
+			return;
+		}
+	}
+	signal(sig, SIG_DFL); /* not ours: the default action, once more */
+	raise(sig);
+}
+
 /* The record header at off into h (seconds, fraction, caplen, len), with
  * libpcap's checks: 0, or -1 with libpcap's message in msg. */
 static int record(const struct mapped *m, size_t off, uint32_t snaplen, uint32_t h[4],
@@ -126,8 +151,9 @@ static int record(const struct mapped *m, size_t off, uint32_t snaplen, uint32_t
  * mapping is prefaulted a window ahead and dropped a window behind, so the
  * resident size stays small, and the next frames are prefetched into the
  * cache while this one is handled (another 6%: the hardware prefetcher
- * stops at page boundaries).  A file truncated under us would raise
- * SIGBUS; one that grows is read as it was when opened.  Returns 1 when
+ * stops at page boundaries).  A file truncated under us raises SIGBUS:
+ * on_sigbus() makes that an error for this file; one that grows is read as
+ * it was when opened.  Returns 1 when
  * the file is not such a file (libpcap reads it), 0 when it was read, -1
  * with the reason in msg. */
 static int read_mapped(pcap_t *p, FILE *fp, struct replay *r, char *msg, size_t msglen)
@@ -142,10 +168,16 @@ static int read_mapped(pcap_t *p, FILE *fp, struct replay *r, char *msg, size_t 
 	if (map == MAP_FAILED)
 		return 1;
 	m.p = map;
+	struct sigaction sa = { .sa_sigaction = on_sigbus, .sa_flags = SA_SIGINFO }, old_sa;
+	sigemptyset(&sa.sa_mask);
+	bus_hit = 0;
+	bus_lo = m.p;
+	bus_hi = m.p + m.size;
+	sigaction(SIGBUS, &sa, &old_sa);
 	uint32_t magic, snaplen = (uint32_t)pcap_snapshot(p), h[4];
 	memcpy(&magic, m.p, 4);
 	int rc = magic == MAGIC_US || magic == MAGIC_NS ? 0 : 1;
-	for (size_t off = 24; rc == 0 && off < m.size; off += 16 + h[2]) {
+	for (size_t off = 24; rc == 0 && !bus_hit && off < m.size; off += 16 + h[2]) {
 		map_window(&m, off);
 		if ((rc = record(&m, off, snaplen, h, msg, msglen)) != 0)
 			break;
@@ -159,6 +191,12 @@ static int read_mapped(pcap_t *p, FILE *fp, struct replay *r, char *msg, size_t 
 		      (uint64_t)(time_t)(int32_t)h[0] * 1000000 + (uint64_t)frac);
 		if (r->n % PROGRESS_EVERY == 0 && r->progress)
 			progress_tick(r, (long)(off + 16 + h[2]));
+	}
+	sigaction(SIGBUS, &old_sa, NULL);
+	bus_lo = bus_hi = NULL;
+	if (bus_hit && rc == 0) {
+		snprintf(msg, msglen, "the file was truncated while it was being read");
+		rc = -1;
 	}
 	munmap(map, m.size);
 	return rc;
