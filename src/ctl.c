@@ -129,7 +129,11 @@ static int cmd_status(struct daemon *d, const struct req *r, FILE *o)
 		json_str(o, d->cfg->database);
 		fprintf(o, ",\"pending\":%zu,\"errors\":%llu},", st_pending, (unsigned long long)d->store_errors);
 		notify_json(d, o);
-		fprintf(o, ",\"config\":{\"path\":");
+		fprintf(o, ",\"http\":{\"listen\":");
+		json_str(o, d->cfg->http.listen);
+		fprintf(o, ",\"running\":%s,\"error\":", d->api ? "true" : "false");
+		json_str(o, d->http_error);
+		fprintf(o, "},\"config\":{\"path\":");
 		json_str(o, d->cfg_path ? d->cfg_path : "");
 		fprintf(o, ",\"block_time_s\":%u,\"block_threshold\":%u,\"bad_registrations\":\"%u/%us\","
 		           "\"blocked_user_agents\":[",
@@ -167,6 +171,9 @@ static int cmd_status(struct daemon *d, const struct req *r, FILE *o)
 	fprintf(o, "store:          %s, %zu pending, %llu errors\n", d->cfg->database, st_pending,
 	        (unsigned long long)d->store_errors);
 	notify_text(d, o);
+	if (d->cfg->http.listen[0])
+		fprintf(o, "admin page:     %s%s\n", d->api ? "listening on " : "not running: ",
+		        d->api ? d->cfg->http.listen : d->http_error);
 	return 0;
 }
 

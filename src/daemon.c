@@ -470,11 +470,13 @@ static int start(struct daemon *d)
 	if (d->cfg->http.listen[0]) {
 		d->api = api_start(d, err, sizeof err);
 		if (!d->api) {
-			logf_("admin page (http %s): %s", d->cfg->http.listen, err);
-			return -1;
-		}
-		logf_("admin page on %s://%s%s", d->cfg->http.tls_cert[0] ? "https" : "http", d->cfg->http.listen,
+			/* protection matters more than the page: run without it */
+			snprintf(d->http_error, sizeof d->http_error, "%s", err);
+			logf_("admin page (http %s) not started: %s; running without it", d->cfg->http.listen, err);
+		} else {
+			logf_("admin page on %s://%s%s", d->cfg->http.tls_cert[0] ? "https" : "http", d->cfg->http.listen,
 		      d->cfg->http.password_hash[0] ? "" : " (no admin password yet: set one with `sipwarden passwd`)");
+		}
 	}
 	if (setup_signals_and_timer(d) != 0) {
 		logf_("signals/timer: %s", strerror(errno));

@@ -29,6 +29,7 @@ struct daemon {
 	struct worker *fw_w, *ct_w, *store_w;
 	struct notify *ntf;         /* mail, webhook, syslog (its own threads) */
 	struct api *api;            /* the admin page and API ([http]), or NULL */
+	char http_error[512];       /* why the admin page did not start, or "" */
 	struct cap_live *cap;
 	int ctl_fd, sig_fd, timer_fd;
 	uint64_t started_us, last_purge_us;

@@ -3,6 +3,7 @@
 # SMTP server (aiosmtpd, Debian's python3-aiosmtpd), a webhook receiver and a
 # syslog socket, all in the server namespace the test creates.
 #
+#   http port    the admin page's port is taken: the daemon protects anyway
 #   per-attack   svmap against Kamailio: exactly one mail, to both recipients,
 #                naming the address and the detector, with the unblock command
 #   hostile      a User-Agent with CR/LF, "Bcc: victim@example.com" and
@@ -142,7 +143,16 @@ blocked() { grep -q "\"event\":\"block\",\"ip\":\"$1\"" "${DLOGS[@]}"; }
 
 # ---- per-attack mail, hostile user agent, test mail -----------------------------
 write_conf 20 1h "$T/db/sipwarden.db"
+# the admin page's port (default 127.0.0.1:8080) is taken: protection runs anyway
+ns_spawn srv "$T/blocker.log" "$PY" -m http.server 8080 --bind 127.0.0.1
+BLOCKER=$NS_PID
+ns_wait_for 10 ns_listening srv tcp 127.0.0.1 8080 || notok "could not occupy port 8080"
 daemon_start || finish
+check "admin page port taken: the daemon runs without it and ctl status says why" \
+	bash -c "$(declare -f ctl status_get); SOCK=$SOCK SIPWARDEN=$SIPWARDEN PY=$PY HERE=$HERE;
+		r=\$(status_get 'd[\"http\"][\"running\"]'); e=\$(status_get 'd[\"http\"][\"error\"]');
+		echo \"running \$r: \$e\"; [ \"\$r\" = false ] && [ -n \"\$e\" ]"
+ns_stop "$BLOCKER" TERM 5
 check "no daily summary at the first start (nothing missed yet)" test "$(nmails '"summary" in m.subject')" -eq 0
 
 ns_spawn scan "$T/svmap.log" timeout 15 svmap -p5060 $SRV
