@@ -53,20 +53,7 @@ done
 [ -x "$SIPWARDEN" ] || { notok "sipwarden binary $SIPWARDEN missing"; finish; }
 
 . "$ROOT/tests/lib/netns.sh"
-T=$(mktemp -d /tmp/sw-notify.XXXXXX) || { notok "mktemp"; finish; }
-chmod 755 "$T"
-cleanup() {
-	local rc=$?
-	ns_cleanup
-	[ -n "${SW_KEEP_LOGS:-}" ] && mkdir -p "$SW_KEEP_LOGS" && cp -r "$T"/. "$SW_KEEP_LOGS"/ 2>/dev/null
-	rm -rf "$T"
-	return $rc
-}
-NS_PREFIX=swn$$
-ns_init || { notok "cannot create namespaces"; finish; }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+ns_run_init notify swn$$ || { notok "cannot create the temp dir and namespaces"; finish; }
 
 SRV=198.51.100.1 SCAN=198.51.100.67 EVIL=198.51.100.68
 RCPTS=admin@example.net,noc@example.org

@@ -76,20 +76,7 @@ if [ ! -d "$WH/node_modules/playwright-core" ]; then
 fi
 
 . "$ROOT/tests/lib/netns.sh"
-T=$(mktemp -d /tmp/sw-web.XXXXXX) || { notok "mktemp"; finish; }
-chmod 755 "$T"
-cleanup() {
-	local rc=$?
-	ns_cleanup
-	[ -n "${SW_KEEP_LOGS:-}" ] && mkdir -p "$SW_KEEP_LOGS" && cp -r "$T"/. "$SW_KEEP_LOGS"/ 2>/dev/null
-	rm -rf "$T"
-	return $rc
-}
-NS_PREFIX=sww$$
-ns_init || { notok "cannot create namespaces"; finish; }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+ns_run_init web sww$$ || { notok "cannot create the temp dir and namespaces"; finish; }
 
 SRV=198.51.100.1 ADMIN=198.51.100.5 SCAN=198.51.100.67 BRUTE=198.51.100.99
 PORT=8080 URL=http://198.51.100.1:8080

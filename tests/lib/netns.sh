@@ -190,3 +190,24 @@ ns_cleanup() {
 	NS_CREATED=(); NS_PIDS=()
 	return $rc
 }
+
+# ns_run_init NAME PREFIX: the usual frame of a test: a temp dir $T
+# (/tmp/sw-NAME.XXXXXX; copied to $SW_KEEP_LOGS when that is set),
+# namespaces named PREFIX<role>, and traps that remove both on any exit.
+ns_run_init() {
+	T=$(mktemp -d "/tmp/sw-$1.XXXXXX") || return 1
+	chmod 755 "$T"
+	NS_PREFIX=$2
+	ns_init || return 1
+	trap ns_run_cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+}
+
+ns_run_cleanup() {
+	local rc=$?
+	ns_cleanup
+	[ -n "${SW_KEEP_LOGS:-}" ] && mkdir -p "$SW_KEEP_LOGS" && cp -r "$T"/. "$SW_KEEP_LOGS"/ 2>/dev/null
+	rm -rf "$T"
+	return $rc
+}
