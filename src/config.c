@@ -49,258 +49,26 @@ static void err(struct loader *L, int line, const char *fmt, ...)
 	L->errors++;
 }
 
-/* ---- value parsers: return NULL on success or a message ---- */
-
-static char *trim(char *s)
-{
-	while (isspace((unsigned char)*s))
-		s++;
-	size_t n = strlen(s);
-	while (n && isspace((unsigned char)s[n - 1]))
-		s[--n] = '\0';
-	return s;
-}
-
-static const char *parse_u32(const char *v, uint32_t *out)
-{
-	char *end;
-	if (!isdigit((unsigned char)*v))
-		return "expected a whole number";
-	errno = 0;
-	unsigned long long x = strtoull(v, &end, 10);
-	if (errno || x > UINT32_MAX)
-		return "number out of range";
-	if (*end)
-		return "expected a whole number";
-	*out = (uint32_t)x;
-	return NULL;
-}
-
-static const char *parse_duration(const char *v, uint32_t *out)
-{
-	char *end;
-	if (!isdigit((unsigned char)*v))
-		return "expected a duration such as 30s, 10m, 1h or 2d";
-	errno = 0;
-	unsigned long long x = strtoull(v, &end, 10);
-	unsigned long long mul = 1;
-	switch (*end) {
-	case '\0': case 's': break;
-	case 'm': mul = 60; break;
-	case 'h': mul = 3600; break;
-	case 'd': mul = 86400; break;
-	default: return "expected a duration such as 30s, 10m, 1h or 2d";
-	}
-	if (*end && end[1])
-		return "expected a duration such as 30s, 10m, 1h or 2d";
-	if (errno || x * mul > UINT32_MAX || x > UINT32_MAX)
-		return "duration out of range";
-	*out = (uint32_t)(x * mul);
-	return NULL;
-}
-
-static const char *parse_bool(const char *v, bool *out)
-{
-	if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") || !strcasecmp(v, "on") || !strcmp(v, "1"))
-		*out = true;
-	else if (!strcasecmp(v, "no") || !strcasecmp(v, "false") || !strcasecmp(v, "off") || !strcmp(v, "0"))
-		*out = false;
-	else
-		return "expected yes or no";
-	return NULL;
-}
-
-static const char *parse_path(const char *v, char *out, size_t n)
-{
-	if (*v != '/')
-		return "expected an absolute path";
-	if (strlen(v) >= n)
-		return "path too long";
-	snprintf(out, n, "%s", v);
-	return NULL;
-}
-
-/* A size in MiB: "64", "64M", "1G". */
-static const char *parse_size_mb(const char *v, uint32_t *out)
-{
-	char *end;
-	if (!isdigit((unsigned char)*v))
-		return "expected a size such as 64M or 1G";
-	unsigned long long x = strtoull(v, &end, 10);
-	if (*end == 'G' || *end == 'g')
-		x *= 1024, end++;
-	else if (*end == 'M' || *end == 'm')
-		end++;
-	if (*end || x > 1u << 20)
-		return "expected a size such as 64M or 1G";
-	*out = (uint32_t)x;
-	return NULL;
-}
-
-const char *cfg_parse_duration(const char *v, uint32_t *out)
-{
-	return parse_duration(v, out);
-}
-
-static const char *parse_rule(const char *v, struct cfg_rule *r);
-
-const char *cfg_parse_bool(const char *v, bool *out) { return parse_bool(v, out); }
-const char *cfg_parse_u32(const char *v, uint32_t *out) { return parse_u32(v, out); }
-const char *cfg_parse_path(const char *v, char *out, size_t n) { return parse_path(v, out, n); }
-const char *cfg_parse_rule(const char *v, struct cfg_rule *r) { return parse_rule(v, r); }
-
-static const char *parse_rule(const char *v, struct cfg_rule *r)
-{
-	if (strcmp(v, "off") == 0 || strcmp(v, "0") == 0) {
-		r->count = 0;
-		r->window_s = 60;
-		return NULL;
-	}
-	char tmp[64];
-	const char *slash = strchr(v, '/');
-	if (!slash || (size_t)(slash - v) >= sizeof tmp)
-		return "expected COUNT/WINDOW such as 10/1m, or off";
-	memcpy(tmp, v, (size_t)(slash - v));
-	tmp[slash - v] = '\0';
-	uint32_t count, win;
-	if (parse_u32(trim(tmp), &count) || count > 65535)
-		return "rule count must be a number from 0 to 65535";
-	char wtmp[64];
-	if (strlen(slash + 1) >= sizeof wtmp)
-		return "rule window must be a duration from 1s to 1d";
-	snprintf(wtmp, sizeof wtmp, "%s", slash + 1);
-	if (parse_duration(trim(wtmp), &win) || win == 0 || win > 86400)
-		return "rule window must be a duration from 1s to 1d";
-	r->count = count;
-	r->window_s = win;
-	return NULL;
-}
-
-static const char *parse_ports(const char *v, uint8_t map[8192])
-{
-	char buf[512];
-	if (strlen(v) >= sizeof buf)
-		return "value too long";
-	snprintf(buf, sizeof buf, "%s", v);
-	memset(map, 0, 8192);
-	bool any = false;
-	for (char *save, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		tok = trim(tok);
-		char *dash = strchr(tok, '-');
-		uint32_t lo, hi;
-		if (dash) {
-			*dash = '\0';
-			if (parse_u32(trim(tok), &lo) || parse_u32(trim(dash + 1), &hi))
-				return "expected ports such as 5060, 5080-5082";
-		} else if (parse_u32(tok, &lo)) {
-			return "expected ports such as 5060, 5080-5082";
-		} else {
-			hi = lo;
-		}
-		if (lo == 0 || hi > 65535 || lo > hi)
-			return "port out of range (1-65535, low-high)";
-		for (uint32_t p = lo; p <= hi; p++)
-			map[p >> 3] |= (uint8_t)(1u << (p & 7));
-		any = true;
-	}
-	return any ? NULL : "at least one port is needed";
-}
-
-static const char *parse_prefix_list(const char *v, struct cfg_prefixes *l)
-{
-	char *buf = strdup(v);
-	const char *msg = NULL;
-	if (!buf)
-		return "out of memory";
-	l->n = 0;
-	for (char *save, *tok = strtok_r(buf, ",", &save); tok && !msg; tok = strtok_r(NULL, ",", &save)) {
-		tok = trim(tok);
-		struct ipprefix p;
-		if (!*tok)
-			continue;
-		if (!prefix_parse(&p, tok)) {
-			msg = "expected addresses or CIDR prefixes (host bits zero), comma-separated";
-			break;
-		}
-		if (l->n == l->cap) {
-			size_t ncap = l->cap ? l->cap * 2 : 16;
-			struct ipprefix *nv = realloc(l->v, ncap * sizeof *nv);
-			if (!nv) {
-				msg = "out of memory";
-				break;
-			}
-			l->v = nv;
-			l->cap = ncap;
-		}
-		l->v[l->n++] = p;
-	}
-	free(buf);
-	return msg;
-}
-
-static const char *parse_agents(const char *v, struct cfg_rules *r)
-{
-	char buf[4096];
-	if (strlen(v) >= sizeof buf)
-		return "value too long";
-	snprintf(buf, sizeof buf, "%s", v);
-	r->n_agents = 0;
-	for (char *save, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		tok = trim(tok);
-		if (!*tok)
-			continue;
-		if (r->n_agents == CFG_MAX_AGENTS)
-			return "too many blocked user agents (at most 64)";
-		if (strlen(tok) >= CFG_AGENT_LEN)
-			return "a blocked user agent is longer than 63 characters";
-		snprintf(r->agents[r->n_agents++], CFG_AGENT_LEN, "%s", tok);
-	}
-	return NULL;
-}
-
-/* "00*, 011*, +*": prefixes (trailing '*') or exact numbers. */
-static const char *parse_dests(const char *v, struct cfg_rules *r)
-{
-	char buf[2048];
-	if (strlen(v) >= sizeof buf)
-		return "value too long";
-	snprintf(buf, sizeof buf, "%s", v);
-	r->n_dests = 0;
-	for (char *save, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		tok = trim(tok);
-		if (!*tok)
-			continue;
-		size_t n = strlen(tok);
-		if (r->n_dests == CFG_MAX_DESTS)
-			return "too many blocked destinations (at most 32)";
-		if (n >= CFG_DEST_LEN || strspn(tok, "0123456789+*#abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") != n ||
-		    (strchr(tok, '*') && strchr(tok, '*') != tok + n - 1) || !strcmp(tok, "*"))
-			return "destinations are numbers or prefixes ending in '*' (such as 00*, 011*, +*)";
-		snprintf(r->dests[r->n_dests++], CFG_DEST_LEN, "%s", tok);
-	}
-	return NULL;
-}
-
 /* ---- keys of [sip] (also allowed in [instance]) ---- */
 
 static const char *set_rules_key(struct cfg_rules *r, const char *k, const char *v, bool *known)
 {
 	*known = true;
-	if (!strcmp(k, "bad_registrations")) return parse_rule(v, &r->bad_registrations);
-	if (!strcmp(k, "bad_invites")) return parse_rule(v, &r->bad_invites);
-	if (!strcmp(k, "enumeration")) return parse_rule(v, &r->enumeration);
-	if (!strcmp(k, "anomalies")) return parse_rule(v, &r->anomalies);
-	if (!strcmp(k, "flood")) return parse_rule(v, &r->flood);
+	if (!strcmp(k, "bad_registrations")) return cfg_parse_rule(v, &r->bad_registrations);
+	if (!strcmp(k, "bad_invites")) return cfg_parse_rule(v, &r->bad_invites);
+	if (!strcmp(k, "enumeration")) return cfg_parse_rule(v, &r->enumeration);
+	if (!strcmp(k, "anomalies")) return cfg_parse_rule(v, &r->anomalies);
+	if (!strcmp(k, "flood")) return cfg_parse_rule(v, &r->flood);
 	if (!strcmp(k, "nat_tolerance")) {
-		const char *m = parse_u32(v, &r->nat_tolerance);
+		const char *m = cfg_parse_u32(v, &r->nat_tolerance);
 		return m ? m : (r->nat_tolerance == 0 || r->nat_tolerance > 100) ? "nat_tolerance must be 1 to 100" : NULL;
 	}
-	if (!strcmp(k, "blocked_user_agents")) return parse_agents(v, r);
-	if (!strcmp(k, "blocked_destinations")) return parse_dests(v, r);
-	if (!strcmp(k, "invite_sweep")) return parse_rule(v, &r->invite_sweep);
-	if (!strcmp(k, "distributed_guessing")) return parse_rule(v, &r->distributed_guessing);
+	if (!strcmp(k, "blocked_user_agents")) return cfg_parse_agents(v, r);
+	if (!strcmp(k, "blocked_destinations")) return cfg_parse_dests(v, r);
+	if (!strcmp(k, "invite_sweep")) return cfg_parse_rule(v, &r->invite_sweep);
+	if (!strcmp(k, "distributed_guessing")) return cfg_parse_rule(v, &r->distributed_guessing);
 	if (!strcmp(k, "block_time")) {
-		const char *m = parse_duration(v, &r->block_time_s);
+		const char *m = cfg_parse_duration(v, &r->block_time_s);
 		return m ? m : r->block_time_s == 0 ? "block_time must be at least 1s" : NULL;
 	}
 	*known = false;
@@ -318,7 +86,7 @@ static const char *set_general(struct loader *L, const char *k, const char *v, b
 		snprintf(buf, sizeof buf, "%s", v);
 		c->n_ifaces = 0;
 		for (char *s, *t = strtok_r(buf, ",", &s); t; t = strtok_r(NULL, ",", &s)) {
-			t = trim(t);
+			t = cfg_trim(t);
 			if (!*t)
 				continue;
 			if (c->n_ifaces == CFG_MAX_IFACES || strlen(t) >= sizeof c->ifaces[0])
@@ -334,7 +102,7 @@ static const char *set_general(struct loader *L, const char *k, const char *v, b
 		snprintf(buf, sizeof buf, "%s", v);
 		c->udp = c->tcp = false;
 		for (char *s, *t = strtok_r(buf, ",", &s); t; t = strtok_r(NULL, ",", &s)) {
-			t = trim(t);
+			t = cfg_trim(t);
 			if (!strcasecmp(t, "udp")) c->udp = true;
 			else if (!strcasecmp(t, "tcp")) c->tcp = true;
 			else return "protocols must be udp, tcp or both";
@@ -343,35 +111,35 @@ static const char *set_general(struct loader *L, const char *k, const char *v, b
 	}
 	if (!strcmp(k, "sip_ports")) {
 		L->general_ports = true;
-		return parse_ports(v, L->gen_ports);
+		return cfg_parse_ports(v, L->gen_ports);
 	}
 	if (!strcmp(k, "block_time"))
 		return set_rules_key(&c->inst[0].rules, k, v, known);
-	if (!strcmp(k, "block_threshold")) return parse_u32(v, &c->block_threshold);
-	if (!strcmp(k, "database")) return parse_path(v, c->database, sizeof c->database);
+	if (!strcmp(k, "block_threshold")) return cfg_parse_u32(v, &c->block_threshold);
+	if (!strcmp(k, "database")) return cfg_parse_path(v, c->database, sizeof c->database);
 	if (!strcmp(k, "aggregate_after")) {
-		const char *m = parse_u32(v, &c->aggregate_after);
+		const char *m = cfg_parse_u32(v, &c->aggregate_after);
 		return m ? m : c->aggregate_after > 256 ? "aggregate_after must be 0 (off) to 256" : NULL;
 	}
 	if (!strcmp(k, "aggregate_v4")) {
-		const char *m = parse_u32(v, &c->aggregate_v4);
+		const char *m = cfg_parse_u32(v, &c->aggregate_v4);
 		return m ? m : (c->aggregate_v4 && (c->aggregate_v4 < 8 || c->aggregate_v4 > 31)) ? "aggregate_v4 must be 0 (off) or 8 to 31" : NULL;
 	}
 	if (!strcmp(k, "aggregate_v6")) {
-		const char *m = parse_u32(v, &c->aggregate_v6);
+		const char *m = cfg_parse_u32(v, &c->aggregate_v6);
 		return m ? m : (c->aggregate_v6 && (c->aggregate_v6 < 16 || c->aggregate_v6 > 127)) ? "aggregate_v6 must be 0 (off) or 16 to 127" : NULL;
 	}
-	if (!strcmp(k, "ctl_socket")) return parse_path(v, c->ctl_socket, sizeof c->ctl_socket);
+	if (!strcmp(k, "ctl_socket")) return cfg_parse_path(v, c->ctl_socket, sizeof c->ctl_socket);
 	if (!strcmp(k, "retention")) {
-		const char *m = parse_duration(v, &c->retention_s);
+		const char *m = cfg_parse_duration(v, &c->retention_s);
 		return m ? m : c->retention_s < 3600 ? "retention must be at least 1h" : NULL;
 	}
 	if (!strcmp(k, "capture_buffer")) {
-		const char *m = parse_size_mb(v, &c->capture_buffer_mb);
+		const char *m = cfg_parse_size_mb(v, &c->capture_buffer_mb);
 		return m ? m : (c->capture_buffer_mb < 1 || c->capture_buffer_mb > 4096) ? "capture_buffer must be 1M to 4096M" : NULL;
 	}
 	if (!strcmp(k, "max_tracked")) {
-		const char *m = parse_u32(v, &c->max_tracked);
+		const char *m = cfg_parse_u32(v, &c->max_tracked);
 		return m ? m : (c->max_tracked < 1024 || c->max_tracked > 100000000) ? "max_tracked must be 1024 to 100000000" : NULL;
 	}
 	*known = false;
@@ -401,7 +169,7 @@ static const char *set_firewall(struct loader *L, const char *k, const char *v, 
 		return NULL;
 	}
 	if (!strcmp(k, "keep_blocks_on_exit"))
-		return parse_bool(v, &c->keep_blocks_on_exit);
+		return cfg_parse_bool(v, &c->keep_blocks_on_exit);
 	*known = false;
 	return NULL;
 }
@@ -410,11 +178,11 @@ static const char *set_tftp(struct loader *L, const char *k, const char *v, bool
 {
 	struct cfg_tftp *t = &L->c->tftp;
 	*known = true;
-	if (!strcmp(k, "enabled")) return parse_bool(v, &t->enabled);
-	if (!strcmp(k, "ports")) return parse_ports(v, t->ports);
-	if (!strcmp(k, "bad_requests")) return parse_rule(v, &t->bad_requests);
-	if (!strcmp(k, "distinct_files")) return parse_rule(v, &t->distinct_files);
-	if (!strcmp(k, "allow_write")) return parse_bool(v, &t->allow_write);
+	if (!strcmp(k, "enabled")) return cfg_parse_bool(v, &t->enabled);
+	if (!strcmp(k, "ports")) return cfg_parse_ports(v, t->ports);
+	if (!strcmp(k, "bad_requests")) return cfg_parse_rule(v, &t->bad_requests);
+	if (!strcmp(k, "distinct_files")) return cfg_parse_rule(v, &t->distinct_files);
+	if (!strcmp(k, "allow_write")) return cfg_parse_bool(v, &t->allow_write);
 	*known = false;
 	return NULL;
 }
@@ -423,13 +191,13 @@ static const char *set_dns(struct loader *L, const char *k, const char *v, bool 
 {
 	struct cfg_dns *d = &L->c->dns;
 	*known = true;
-	if (!strcmp(k, "enabled")) return parse_bool(v, &d->enabled);
-	if (!strcmp(k, "ports")) return parse_ports(v, d->ports);
-	if (!strcmp(k, "any_queries")) return parse_rule(v, &d->any_queries);
-	if (!strcmp(k, "queries")) return parse_rule(v, &d->queries);
-	if (!strcmp(k, "refused")) return parse_rule(v, &d->refused);
-	if (!strcmp(k, "block_zone_transfer")) return parse_bool(v, &d->block_zone_transfer);
-	if (!strcmp(k, "block_fingerprinting")) return parse_bool(v, &d->block_fingerprinting);
+	if (!strcmp(k, "enabled")) return cfg_parse_bool(v, &d->enabled);
+	if (!strcmp(k, "ports")) return cfg_parse_ports(v, d->ports);
+	if (!strcmp(k, "any_queries")) return cfg_parse_rule(v, &d->any_queries);
+	if (!strcmp(k, "queries")) return cfg_parse_rule(v, &d->queries);
+	if (!strcmp(k, "refused")) return cfg_parse_rule(v, &d->refused);
+	if (!strcmp(k, "block_zone_transfer")) return cfg_parse_bool(v, &d->block_zone_transfer);
+	if (!strcmp(k, "block_fingerprinting")) return cfg_parse_bool(v, &d->block_fingerprinting);
 	*known = false;
 	return NULL;
 }
@@ -440,7 +208,7 @@ static const char *set_instance(struct loader *L, const char *k, const char *v, 
 	*known = true;
 	if (!strcmp(k, "address")) {
 		struct cfg_prefixes l = { 0 };
-		const char *m = parse_prefix_list(v, &l);
+		const char *m = cfg_parse_prefixes(v, &l);
 		if (!m && l.n > CFG_MAX_INST_ADDRS)
 			m = "too many addresses for one instance (at most 16)";
 		if (!m) {
@@ -452,7 +220,7 @@ static const char *set_instance(struct loader *L, const char *k, const char *v, 
 	}
 	if (!strcmp(k, "sip_ports")) {
 		L->inst_ports[L->inst] = true;
-		return parse_ports(v, in->ports);
+		return cfg_parse_ports(v, in->ports);
 	}
 	/* rule overrides are applied after the whole file is read */
 	struct cfg_rules scratch;
@@ -481,7 +249,7 @@ static void handler(struct loader *L, const char *section, const char *name, con
 		return;
 	}
 	snprintf(v, sizeof v, "%s", value);
-	char *tv = trim(v);
+	char *tv = cfg_trim(v);
 	if (!strcmp(section, "general")) {
 		msg = set_general(L, name, tv, &known);
 	} else if (!strcmp(section, "sip")) {
@@ -490,8 +258,8 @@ static void handler(struct loader *L, const char *section, const char *name, con
 			known = false; /* block_time belongs to [general] or an instance */
 	} else if (!strcmp(section, "lists")) {
 		known = true;
-		if (!strcmp(name, "whitelist")) msg = parse_prefix_list(tv, &L->c->whitelist);
-		else if (!strcmp(name, "blacklist")) msg = parse_prefix_list(tv, &L->c->blacklist);
+		if (!strcmp(name, "whitelist")) msg = cfg_parse_prefixes(tv, &L->c->whitelist);
+		else if (!strcmp(name, "blacklist")) msg = cfg_parse_prefixes(tv, &L->c->blacklist);
 		else known = false;
 	} else if (!strcmp(section, "firewall")) {
 		msg = set_firewall(L, name, tv, &known);
@@ -569,18 +337,18 @@ static void strip_comment(char *s)
 /* One line of the file: blank, comment, [section] or key = value. */
 static void parse_line(struct loader *L, char *line)
 {
-	char *t = trim(line);
+	char *t = cfg_trim(line);
 	if (!*t || *t == ';' || *t == '#')
 		return;
 	if (*t == '[') {
 		char *end = strchr(t, ']');
-		if (!end || trim(end + 1)[0] != '\0') {
+		if (!end || cfg_trim(end + 1)[0] != '\0') {
 			err(L, L->line, "bad section header (expected [name])");
 			L->in_known = false;
 			return;
 		}
 		*end = '\0';
-		on_section(L, trim(t + 1));
+		on_section(L, cfg_trim(t + 1));
 		return;
 	}
 	char *eq = strchr(t, '=');
@@ -589,7 +357,7 @@ static void parse_line(struct loader *L, char *line)
 		return;
 	}
 	*eq = '\0';
-	char *key = trim(t), *value = eq + 1;
+	char *key = cfg_trim(t), *value = eq + 1;
 	strip_comment(value);
 	if (!*key) {
 		err(L, L->line, "missing key before '='");
@@ -599,7 +367,7 @@ static void parse_line(struct loader *L, char *line)
 		err(L, L->line, "key '%s' outside of any section", key);
 		return;
 	}
-	handler(L, L->section, key, trim(value));
+	handler(L, L->section, key, cfg_trim(value));
 }
 
 static void parse_file(struct loader *L)
@@ -724,7 +492,7 @@ struct config *cfg_defaults(void)
 	r->block_time_s = 3600;
 	for (unsigned i = 0; i < ARRAY_LEN(default_agents); i++)
 		strcpy(r->agents[r->n_agents++], default_agents[i]);
-	if (parse_prefix_list("127.0.0.0/8, ::1", &c->whitelist)) {
+	if (cfg_parse_prefixes("127.0.0.0/8, ::1", &c->whitelist)) {
 		cfg_free(c);
 		return NULL;
 	}
