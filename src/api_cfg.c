@@ -12,6 +12,7 @@
 #include "cfgedit.h"
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -188,8 +189,6 @@ struct ws {
 	char dir[40];
 };
 
-static const char *const ws_names[] = { "field", "base", "whole", "whole.tmp", "whole.bak", "none" };
-
 static int ws_open(struct ws *w)
 {
 	snprintf(w->dir, sizeof w->dir, "/tmp/sipwarden-cfg.XXXXXX");
@@ -204,15 +203,22 @@ static void ws_path(const struct ws *w, const char *name, char *out, size_t n)
 	snprintf(out, n, "%s/%s", w->dir, name);
 }
 
+/* Removes the directory with whatever is in it (cfgedit's temporary and
+ * backup files included). */
 static void ws_close(struct ws *w)
 {
-	char p[64];
 	if (!w->dir[0])
 		return;
-	for (size_t i = 0; i < ARRAY_LEN(ws_names); i++) {
-		ws_path(w, ws_names[i], p, sizeof p);
-		unlink(p);
-	}
+	DIR *d = opendir(w->dir);
+	struct dirent *de;
+	char p[320];
+	while (d && (de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+			ws_path(w, de->d_name, p, sizeof p);
+			unlink(p);
+		}
+	if (d)
+		closedir(d);
 	rmdir(w->dir);
 	w->dir[0] = '\0';
 }

@@ -517,12 +517,15 @@ static void sync_dir(const char *path)
 
 int cfge_write(struct cfge *e, char *err, size_t errlen)
 {
-	char target[PATH_MAX], tmp[PATH_MAX + 8], bak[PATH_MAX + 8];
+	char target[PATH_MAX], tmp[PATH_MAX + 24], bak[PATH_MAX + 8];
 	struct stat st;
 	if (!realpath(e->path, target))
 		snprintf(target, sizeof target, "%s", e->path); /* new file */
 	bool have = stat(target, &st) == 0 && S_ISREG(st.st_mode);
-	snprintf(tmp, sizeof tmp, "%s.tmp", target);
+	/* one temporary file per process: the daemon's Save & Apply and a
+	 * `sipwarden passwd` at the same moment each write a whole file (the
+	 * later rename wins) instead of removing each other's */
+	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", target, (long)getpid());
 	snprintf(bak, sizeof bak, "%s.bak", target);
 	if (unlink(tmp) < 0 && errno != ENOENT && errno != EISDIR) {
 		msg(err, errlen, "%s: %s", tmp, strerror(errno));

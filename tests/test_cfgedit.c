@@ -285,7 +285,7 @@ static void test_backup_and_mode(void)
 	CHECK(stat(path, &st) == 0 && (st.st_mode & 07777) == 0640);
 	CHECK(stat(bak, &st) == 0 && (st.st_mode & 07777) == 0640);
 	char tmp[160];
-	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
 	CHECK(access(tmp, F_OK) < 0);
 	/* a second write keeps the first edit as the backup */
 	set(e, "general", "block_time", "4h");
@@ -320,9 +320,9 @@ static void test_write_errors(void)
 		CHECK_MSG(strstr(err, "/nonexistent-sipwarden-dir/x.conf.tmp") != NULL, "%s", err);
 		cfge_close(e);
 	}
-	/* PATH.tmp cannot be created (a directory is in the way) */
+	/* PATH.tmp.PID cannot be created (a directory is in the way) */
 	e = open_text(BASE);
-	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
 	CHECK(mkdir(tmp, 0700) == 0);
 	set(e, "general", "block_time", "9h");
 	err[0] = '\0';
