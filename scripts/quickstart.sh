@@ -13,4 +13,5 @@ echo "== what sipwarden finds in examples/attack.pcap (sipvicious and sipsak aga
 /usr/local/sbin/sipwarden replay examples/attack.pcap
 echo
 echo "== sipwarden run (config /etc/sipwarden/sipwarden.conf; 'sipwarden ctl status' in another shell) =="
+echo "   admin page: http://127.0.0.1:8080/ (set its password first: sipwarden passwd, then sipwarden ctl reload)"
 exec /usr/local/sbin/sipwarden run -c /etc/sipwarden/sipwarden.conf
