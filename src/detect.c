@@ -362,8 +362,12 @@ static void sweep(struct detect *d, struct suspect *s, const struct txn *t, cons
 static void failed(struct detect *d, const struct txn *t, const struct sip_msg *m, uint64_t ts_us)
 {
 	const struct cfg_rules *r = rules_of(d, &t->client);
-	bool created;
-	struct suspect *s = atab_get(d->suspects, &t->client, &created);
+	/* a challenge to a request without credentials is how every phone
+	 * starts (an office rebooting 60 phones behind one NAT): not a failure,
+	 * and no reason to start a suspect record (2.4 KB zeroed per phone) */
+	bool challenge = (m->status == 401 || m->status == 407) && !t->has_auth, created;
+	struct suspect *s = challenge ? atab_find(d->suspects, &t->client)
+	                              : atab_get(d->suspects, &t->client, &created);
 	if (!s)
 		return;
 	struct evidence *ev = &s->ev;
@@ -373,9 +377,6 @@ static void failed(struct detect *d, const struct txn *t, const struct sip_msg *
 	evd_add_code(ev, m->status);
 	if (t->method < 32)
 		ev->methods |= 1u << t->method;
-	/* a challenge to a request without credentials is how every phone
-	 * starts (an office rebooting 60 phones behind one NAT): not a failure */
-	bool challenge = (m->status == 401 || m->status == 407) && !t->has_auth;
 	if (!challenge) {
 		char line[EVD_LINE_LEN];
 		int k = snprintf(line, sizeof line, "%s %s", sip_method_name((enum sip_method)t->method), t->ruri);
