@@ -364,42 +364,25 @@ static int h_blocks_delete(struct req *r, const char *addr)
 struct lists_ctx {
 	struct http_reply *out;
 	int n;
-	struct cfg_prefixes seen;
 };
 
-static void list_one(void *ctx, const struct store_list_entry *e)
+static void list_one(void *ctx, const struct dop_list_entry *e)
 {
 	struct lists_ctx *l = ctx;
 	char ip[IP_STRLEN], t[32];
 	http_reply_printf(l->out, "%s{\"address\":\"%s\",\"comment\":", l->n++ ? "," : "", prefix_format(&e->ip, ip));
 	http_reply_json_str(l->out, e->comment);
-	http_reply_printf(l->out, ",\"added\":\"%s\",\"source\":\"runtime\"}", iso(e->added_us, t));
-	cfg_prefixes_add(&l->seen, &e->ip);
-}
-
-static bool in_prefixes(const struct cfg_prefixes *l, const struct ipprefix *p)
-{
-	for (size_t k = 0; k < l->n; k++)
-		if (l->v[k].plen == p->plen && ip_eq(&l->v[k].addr, &p->addr))
-			return true;
-	return false;
+	if (e->runtime)
+		http_reply_printf(l->out, ",\"added\":\"%s\",\"source\":\"runtime\"}", iso(e->added_us, t));
+	else
+		http_reply_printf(l->out, ",\"added\":null,\"source\":\"config\"}");
 }
 
 static int h_list_get(struct req *r, bool white)
 {
-	const struct cfg_prefixes *l = white ? &r->d->cfg->whitelist : &r->d->cfg->blacklist;
-	struct lists_ctx c = { r->out, 0, { 0 } };
+	struct lists_ctx c = { r->out, 0 };
 	http_reply_printf(r->out, "{\"entries\":[");
-	int rc = store_list_get(r->d->rstore, white ? "whitelist" : "blacklist", list_one, &c);
-	for (size_t i = 0; i < l->n && rc == 0; i++) {
-		char ip[IP_STRLEN];
-		if (in_prefixes(&c.seen, &l->v[i]))
-			continue;
-		http_reply_printf(r->out, "%s{\"address\":\"%s\",\"comment\":\"\",\"added\":null,\"source\":\"config\"}",
-		                  c.n++ ? "," : "", prefix_format(&l->v[i], ip));
-	}
-	free(c.seen.v);
-	if (rc != 0)
+	if (dop_list_each(r->d, white, list_one, &c) != 0)
 		return bad(r->out, 500, store_error(r->d->rstore), NULL);
 	http_reply_printf(r->out, "]}");
 	return 0;
@@ -422,6 +405,12 @@ static int h_list_post(struct req *r, bool white)
 	return 0;
 }
 
+static void runtime_one(void *ctx, const struct dop_list_entry *e)
+{
+	if (e->runtime)
+		cfg_prefixes_add(ctx, &e->ip);
+}
+
 /* Removes an entry: one added at run time from the store; one of the
  * configuration file from its [lists] line (the file is rewritten). */
 static int h_list_delete(struct req *r, bool white)
@@ -430,17 +419,14 @@ static int h_list_delete(struct req *r, bool white)
 	char v[IP_STRLEN], err[256];
 	if (!http_query_param(r->query, "address", v, sizeof v) || !prefix_parse(&p, v))
 		return bad(r->out, 400, "not an address or prefix (host bits zero)", "address");
-	struct lists_ctx c = { NULL, 0, { 0 } };
-	struct http_reply scratch = { 0 };
-	c.out = &scratch;
-	store_list_get(r->d->rstore, white ? "whitelist" : "blacklist", list_one, &c);
-	bool runtime = in_prefixes(&c.seen, &p);
-	free(c.seen.v);
-	free(scratch.body);
+	struct cfg_prefixes runtime = { 0 };
+	dop_list_each(r->d, white, runtime_one, &runtime);
+	bool is_runtime = cfg_prefixes_find(&runtime, &p) >= 0;
+	free(runtime.v);
 	const struct cfg_prefixes *l = white ? &r->d->cfg->whitelist : &r->d->cfg->blacklist;
-	if (!in_prefixes(l, &p))
+	if (cfg_prefixes_find(l, &p) < 0)
 		return bad(r->out, 404, white ? "not on the whitelist" : "not on the blacklist", "address");
-	if (runtime) {
+	if (is_runtime) {
 		if (dop_list_del(r->d, white, &p, err, sizeof err) != 0)
 			return bad(r->out, 404, err, "address");
 		http_reply_printf(r->out, "{\"ok\":true}");
@@ -529,20 +515,8 @@ static void event_one(void *ctx, const char *json)
 /* "2026-11-27T08:00:00Z" (fractions allowed) or a Unix time. */
 static bool parse_time(const char *s, uint64_t *us)
 {
-	struct tm tm = { 0 };
-	const char *end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (end) {
-		double frac = 0;
-		if (*end == '.') {
-			char *e2;
-			frac = strtod(end, &e2);
-			end = e2;
-		}
-		if (*end && strcmp(end, "Z"))
-			return false;
-		*us = (uint64_t)timegm(&tm) * 1000000 + (uint64_t)(frac * 1e6);
+	if (time_parse_iso(s, us))
 		return true;
-	}
 	char *e;
 	unsigned long long v = strtoull(s, &e, 10);
 	if (*e || !*s)

@@ -1,7 +1,9 @@
 /* cfgedit: the config file as lines, edited in place and written back
  * atomically.  Line classification mirrors config.c's reader (parse_line,
- * strip_comment, trim) so that what cfge_get returns is what cfg_load reads. */
+ * trim) and uses its comment rule (cfg_comment_at), so that what cfge_get
+ * returns is what cfg_load reads. */
 #include "cfgedit.h"
+#include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -84,13 +86,10 @@ static void trim_span(const char *p, size_t *s, size_t *e)
 		(*e)--;
 }
 
-/* Where config.c's strip_comment cuts the value that starts at s. */
+/* Where the reader cuts the value p[s..e) (config.c's comment rule). */
 static size_t comment_cut(const char *p, size_t s, size_t e)
 {
-	for (size_t i = s; i < e; i++)
-		if ((p[i] == ';' || p[i] == '#') && i > s && (p[i - 1] == ' ' || p[i - 1] == '\t'))
-			return i;
-	return e;
+	return s + cfg_comment_at(p + s, e - s);
 }
 
 static enum kind classify(const struct line *l, struct parsed *out)

@@ -324,14 +324,12 @@ static void on_section(struct loader *L, const char *name)
 
 #define MAX_LINE 65536
 
-/* Strips an inline comment: ';' or '#' preceded by whitespace. */
-static void strip_comment(char *s)
+size_t cfg_comment_at(const char *v, size_t len)
 {
-	for (char *p = s; *p; p++)
-		if ((*p == ';' || *p == '#') && p > s && (p[-1] == ' ' || p[-1] == '\t')) {
-			*p = '\0';
-			return;
-		}
+	for (size_t i = 1; i < len; i++)
+		if ((v[i] == ';' || v[i] == '#') && (v[i - 1] == ' ' || v[i - 1] == '\t'))
+			return i;
+	return len;
 }
 
 /* One line of the file: blank, comment, [section] or key = value. */
@@ -358,7 +356,7 @@ static void parse_line(struct loader *L, char *line)
 	}
 	*eq = '\0';
 	char *key = cfg_trim(t), *value = eq + 1;
-	strip_comment(value);
+	value[cfg_comment_at(value, strlen(value))] = '\0';
 	if (!*key) {
 		err(L, L->line, "missing key before '='");
 		return;
@@ -576,11 +574,18 @@ bool cfg_prefixes_match(const struct cfg_prefixes *l, const struct ipaddr *a)
 	return false;
 }
 
-int cfg_prefixes_add(struct cfg_prefixes *l, const struct ipprefix *p)
+long cfg_prefixes_find(const struct cfg_prefixes *l, const struct ipprefix *p)
 {
 	for (size_t i = 0; i < l->n; i++)
 		if (l->v[i].plen == p->plen && ip_eq(&l->v[i].addr, &p->addr))
-			return 0;
+			return (long)i;
+	return -1;
+}
+
+int cfg_prefixes_add(struct cfg_prefixes *l, const struct ipprefix *p)
+{
+	if (cfg_prefixes_find(l, p) >= 0)
+		return 0;
 	if (l->n == l->cap) {
 		size_t ncap = l->cap ? l->cap * 2 : 16;
 		struct ipprefix *nv = realloc(l->v, ncap * sizeof *nv);
@@ -595,12 +600,11 @@ int cfg_prefixes_add(struct cfg_prefixes *l, const struct ipprefix *p)
 
 bool cfg_prefixes_del(struct cfg_prefixes *l, const struct ipprefix *p)
 {
-	for (size_t i = 0; i < l->n; i++)
-		if (l->v[i].plen == p->plen && ip_eq(&l->v[i].addr, &p->addr)) {
-			l->v[i] = l->v[--l->n];
-			return true;
-		}
-	return false;
+	long i = cfg_prefixes_find(l, p);
+	if (i < 0)
+		return false;
+	l->v[i] = l->v[--l->n];
+	return true;
 }
 
 bool cfg_is_own(const struct config *c, const struct ipaddr *a)

@@ -154,6 +154,8 @@ bool cfg_prefixes_match(const struct cfg_prefixes *l, const struct ipaddr *a);
 /* Adds p unless present (0, or -1 out of memory); deletes an exact entry
  * (true when it was there). */
 int cfg_prefixes_add(struct cfg_prefixes *l, const struct ipprefix *p);
+/* The index of the entry equal to p (same prefix, not containment), or -1. */
+long cfg_prefixes_find(const struct cfg_prefixes *l, const struct ipprefix *p);
 bool cfg_prefixes_del(struct cfg_prefixes *l, const struct ipprefix *p);
 /* True when a is an address of the protected host: an instance address or
  * one of the host's own (never blocked). */
@@ -162,6 +164,9 @@ bool cfg_is_own(const struct config *c, const struct ipaddr *a);
  * host's own; when neither is known (replay without instance addresses),
  * every address. */
 bool cfg_is_protected(const struct config *c, const struct ipaddr *a);
+/* Where the inline comment of a value starts (a ';' or '#' after a blank),
+ * or len when it has none: the one rule of the reader and of cfgedit. */
+size_t cfg_comment_at(const char *v, size_t len);
 /* True for a plain mail address (local@domain, printable, none of <>,;:"()[]\\). */
 bool cfg_mail_address_ok(const char *a);
 /* Parses "90", "30s", "10m", "1h", "2d" into seconds; NULL or a message. */

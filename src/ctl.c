@@ -285,10 +285,9 @@ struct lists_ctx {
 	FILE *o;
 	bool json;
 	int n;
-	struct cfg_prefixes seen; /* entries added at run time */
 };
 
-static void list_entry(void *ctx, const struct store_list_entry *e)
+static void list_entry(void *ctx, const struct dop_list_entry *e)
 {
 	struct lists_ctx *l = ctx;
 	char ip[IP_STRLEN];
@@ -296,11 +295,12 @@ static void list_entry(void *ctx, const struct store_list_entry *e)
 	if (l->json) {
 		fprintf(l->o, "%s{\"ip\":\"%s\",\"comment\":", l->n ? "," : "", ip);
 		json_str(l->o, e->comment);
-		fprintf(l->o, ",\"source\":\"ctl\"}");
-	} else {
+		fprintf(l->o, ",\"source\":\"%s\"}", e->runtime ? "ctl" : "config");
+	} else if (e->runtime) {
 		fprintf(l->o, "%-40s ctl     %s\n", ip, e->comment);
+	} else {
+		fprintf(l->o, "%-40s config\n", ip);
 	}
-	cfg_prefixes_add(&l->seen, &e->ip);
 	l->n++;
 }
 
@@ -308,31 +308,15 @@ static int cmd_lists(struct daemon *d, const struct req *r, FILE *o)
 {
 	const char *name = r->argv[0];
 	bool white = !strcmp(name, "whitelist");
-	struct cfg_prefixes *l = white ? &d->cfg->whitelist : &d->cfg->blacklist;
 	if (r->argc == 2 && !strcmp(r->argv[1], "list")) {
-		struct lists_ctx lc = { o, r->json, 0, { 0 } };
+		struct lists_ctx lc = { o, r->json, 0 };
 		if (r->json)
 			fputc('[', o);
-		store_list_get(d->rstore, name, list_entry, &lc);
-		for (size_t i = 0; i < l->n; i++) {
-			char ip[IP_STRLEN];
-			bool runtime = false;
-			for (size_t k = 0; k < lc.seen.n && !runtime; k++)
-				runtime = lc.seen.v[k].plen == l->v[i].plen && ip_eq(&lc.seen.v[k].addr, &l->v[i].addr);
-			if (runtime)
-				continue;
-			prefix_format(&l->v[i], ip);
-			if (r->json)
-				fprintf(o, "%s{\"ip\":\"%s\",\"comment\":\"\",\"source\":\"config\"}", lc.n ? "," : "", ip);
-			else
-				fprintf(o, "%-40s config\n", ip);
-			lc.n++;
-		}
+		dop_list_each(d, white, list_entry, &lc);
 		if (r->json)
 			fputs("]\n", o);
 		else if (lc.n == 0)
 			fprintf(o, "the %s is empty\n", name);
-		free(lc.seen.v);
 		return 0;
 	}
 	struct ipprefix p;
@@ -374,13 +358,9 @@ static void event_line(void *ctx, const char *json)
 /* "2026-11-27T08:00:00Z", a Unix time, or an age such as 1h. */
 static int parse_since(const char *s, uint64_t now, uint64_t *out)
 {
-	struct tm tm = { 0 };
 	uint32_t age;
-	const char *end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (end && (*end == '\0' || !strcmp(end, "Z"))) {
-		*out = (uint64_t)timegm(&tm) * 1000000;
+	if (time_parse_iso(s, out))
 		return 0;
-	}
 	if (!cfg_parse_duration(s, &age)) {
 		if (strspn(s, "0123456789") == strlen(s) && strlen(s) >= 9) /* a Unix time */
 			*out = (uint64_t)strtoull(s, NULL, 10) * 1000000;

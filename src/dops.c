@@ -2,6 +2,7 @@
 #include "dops.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int dop_block(struct daemon *d, const struct ipprefix *p, uint32_t duration_s, const char *reason,
@@ -59,4 +60,34 @@ int dop_list_del(struct daemon *d, bool white, const struct ipprefix *p, char *e
 	vrd_sync_lists(eng_verdict(d->eng), daemon_now());
 	worker_flush(d->fw_w);
 	return 0;
+}
+
+struct each_ctx {
+	void (*fn)(void *ctx, const struct dop_list_entry *e);
+	void *ctx;
+	struct cfg_prefixes seen; /* the runtime entries */
+};
+
+static void each_runtime(void *ctx, const struct store_list_entry *se)
+{
+	struct each_ctx *c = ctx;
+	struct dop_list_entry e = { se->ip, se->comment, se->added_us, true };
+	c->fn(c->ctx, &e);
+	cfg_prefixes_add(&c->seen, &se->ip);
+}
+
+int dop_list_each(struct daemon *d, bool white, void (*fn)(void *ctx, const struct dop_list_entry *e),
+                  void *ctx)
+{
+	const struct cfg_prefixes *l = white ? &d->cfg->whitelist : &d->cfg->blacklist;
+	struct each_ctx c = { fn, ctx, { 0 } };
+	int rc = store_list_get(d->rstore, list_name(white), each_runtime, &c);
+	for (size_t i = 0; i < l->n && rc == 0; i++) {
+		if (cfg_prefixes_find(&c.seen, &l->v[i]) >= 0)
+			continue;
+		struct dop_list_entry e = { l->v[i], "", 0, false };
+		fn(ctx, &e);
+	}
+	free(c.seen.v);
+	return rc;
 }

@@ -22,4 +22,18 @@ int dop_list_add(struct daemon *d, bool white, const struct ipprefix *p, const c
 /* Removes p from the list; -1 with a message when it is not on it. */
 int dop_list_del(struct daemon *d, bool white, const struct ipprefix *p, char *err, size_t errlen);
 
+/* One entry of a list: added at run time (ctl or the API; saved in the
+ * store) or from the configuration file (comment "", added_us 0). */
+struct dop_list_entry {
+	struct ipprefix ip;
+	const char *comment;
+	uint64_t added_us;
+	bool runtime;
+};
+/* Calls fn for every entry of the whitelist (white) or blacklist: those
+ * added at run time first, in the order added, then the file's.  Returns 0,
+ * or -1 when the store cannot be read. */
+int dop_list_each(struct daemon *d, bool white, void (*fn)(void *ctx, const struct dop_list_entry *e),
+                  void *ctx);
+
 #endif

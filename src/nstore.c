@@ -116,9 +116,8 @@ struct nstore *nst_open(const char *path, char *err, size_t errlen)
 	if (sqlite3_exec(s->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;", NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(s->db, schema_sql, NULL, NULL, NULL) != SQLITE_OK)
 		goto error;
-	for (int i = 0; i < Q__COUNT; i++)
-		if (sqlite3_prepare_v3(s->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->q[i], NULL) != SQLITE_OK)
-			goto error;
+	if (sqlu_prepare_all(s->db, sql, s->q, Q__COUNT) != 0)
+		goto error;
 	return s;
 error:
 	snprintf(err, errlen, "%s: %s", path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
@@ -130,9 +129,7 @@ void nst_close(struct nstore *s)
 {
 	if (!s)
 		return;
-	for (int i = 0; i < Q__COUNT; i++)
-		sqlite3_finalize(s->q[i]);
-	sqlite3_close(s->db);
+	sqlu_close(s->db, s->q, Q__COUNT);
 	free(s);
 }
 

@@ -40,6 +40,24 @@ static inline bool sqlu_text(char *dst, size_t n, sqlite3_stmt *st, int col)
 	return whole;
 }
 
+/* Prepares the n statements of sql[] into q[] (persistent); 0, or -1 with
+ * the reason in sqlite3_errmsg(db).  q[] must start zeroed. */
+static inline int sqlu_prepare_all(sqlite3 *db, const char *const *sql, sqlite3_stmt **q, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (sqlite3_prepare_v3(db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &q[i], NULL) != SQLITE_OK)
+			return -1;
+	return 0;
+}
+
+/* Finalizes the n statements of q[] (NULL ones too) and closes db. */
+static inline void sqlu_close(sqlite3 *db, sqlite3_stmt **q, int n)
+{
+	for (int i = 0; i < n; i++)
+		sqlite3_finalize(q[i]);
+	sqlite3_close(db);
+}
+
 /* Resets a statement after use and clears its bindings. */
 static inline void sqlu_done(sqlite3_stmt *st)
 {

@@ -207,10 +207,8 @@ static int setup(struct store *s, const char *path, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	for (int i = 0; i < Q__COUNT; i++)
-		if (sqlite3_prepare_v3(s->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->q[i],
-		                       NULL) != SQLITE_OK)
-			goto db_error;
+	if (sqlu_prepare_all(s->db, sql, s->q, Q__COUNT) != 0)
+		goto db_error;
 	return 0;
 db_error:
 	set_err(err, errlen, path, sqlite3_errmsg(s->db));
@@ -241,9 +239,7 @@ void store_close(struct store *s)
 {
 	if (!s)
 		return;
-	for (int i = 0; i < Q__COUNT; i++)
-		sqlite3_finalize(s->q[i]);
-	sqlite3_close(s->db);
+	sqlu_close(s->db, s->q, Q__COUNT);
 	free(s);
 }
 

@@ -223,3 +223,20 @@ char *time_format_iso(uint64_t ts_us, char *buf)
 	snprintf(buf + n, 32 - n, ".%03uZ", (unsigned)((ts_us / 1000) % 1000));
 	return buf;
 }
+
+bool time_parse_iso(const char *s, uint64_t *ts_us)
+{
+	struct tm tm = { 0 };
+	const char *end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!end)
+		return false;
+	uint64_t frac = 0, scale = 100000;
+	if (*end == '.') {
+		for (end++; *end >= '0' && *end <= '9'; end++, scale /= 10)
+			frac += (uint64_t)(*end - '0') * scale;
+	}
+	if (*end && strcmp(end, "Z"))
+		return false;
+	*ts_us = (uint64_t)timegm(&tm) * 1000000 + frac;
+	return true;
+}

@@ -59,5 +59,8 @@ uint64_t hash_bytes(const void *p, size_t n, uint64_t seed);
 /* Formats microseconds since the epoch as "2026-11-27T08:00:00.123Z" into
  * buf (at least 32 bytes).  Returns buf. */
 char *time_format_iso(uint64_t ts_us, char *buf);
+/* Reads "2026-11-27T08:00:00Z" (the Z and fractions of a second optional,
+ * UTC) into microseconds; false when s is not such a time. */
+bool time_parse_iso(const char *s, uint64_t *ts_us);
 
 #endif

@@ -113,8 +113,25 @@ static void test_event_json(void)
 	CHECK(n < sizeof small && small[n] == '\0');
 }
 
+/* util's ISO times, both ways (ctl events --since, the API's since=). */
+static void test_iso_time(void)
+{
+	uint64_t us = 0;
+	char buf[32];
+	CHECK(time_parse_iso("2026-11-27T08:00:00Z", &us) && us == 1795766400000000ULL);
+	CHECK(time_parse_iso("2026-11-27T08:00:00", &us) && us == 1795766400000000ULL);
+	CHECK(time_parse_iso("2026-11-27T08:00:00.123Z", &us) && us == 1795766400123000ULL);
+	CHECK(time_parse_iso("2026-11-27T08:00:00.1234567Z", &us) && us == 1795766400123456ULL);
+	CHECK(!strcmp(time_format_iso(1795766400123000ULL, buf), "2026-11-27T08:00:00.123Z"));
+	CHECK(time_parse_iso(buf, &us) && us == 1795766400123000ULL);
+	CHECK(!time_parse_iso("2026-11-27", &us));
+	CHECK(!time_parse_iso("2026-11-27T08:00:00+01:00", &us));
+	CHECK(!time_parse_iso("1h", &us));
+}
+
 int main(void)
 {
+	test_iso_time();
 	test_basic();
 	test_lru_and_pins();
 	test_event_json();

@@ -50,17 +50,7 @@ case $SIPWARDEN in /*) ;; *) SIPWARDEN="$ROOT/$SIPWARDEN" ;; esac
 BACKENDS=${SW_BACKENDS:-nftables ipset}
 T_START=$SECONDS
 
-PASS=0 FAIL=0
-ok()    { PASS=$((PASS + 1)); echo "ok - $*"; }
-notok() { FAIL=$((FAIL + 1)); echo "not ok - $*"; }
-note()  { echo "# $*"; }
-indent() { sed 's/^/#   /' | head -"${1:-20}"; }
-finish() {
-	echo "# total $((SECONDS - T_START)) s"
-	echo "$PASS passed, $FAIL failed"
-	[ "$FAIL" -eq 0 ]
-	exit
-}
+. "$ROOT/tests/lib/tap.sh"
 # check LABEL CMD...: ok when CMD succeeds.
 check() {
 	local label=$1; shift

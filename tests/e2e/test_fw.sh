@@ -14,14 +14,7 @@ set -u -o pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-PASS=0 FAIL=0
-ok()    { PASS=$((PASS + 1)); echo "ok - $*"; }
-notok() { FAIL=$((FAIL + 1)); echo "not ok - $*"; }
-finish() {
-	echo "$PASS passed, $FAIL failed"
-	[ "$FAIL" -eq 0 ]
-	exit
-}
+. "$ROOT/tests/lib/tap.sh"
 
 TMP=$(mktemp -d /tmp/sw-fw.XXXXXX) || { notok "mktemp"; finish; }
 trap 'rm -rf "$TMP"' EXIT

@@ -26,14 +26,7 @@ EX="$ROOT/examples"
 SIPWARDEN=${SIPWARDEN:-build/sipwarden}
 case $SIPWARDEN in /*) ;; *) SIPWARDEN="$ROOT/$SIPWARDEN" ;; esac
 
-PASS=0 FAIL=0
-ok()    { PASS=$((PASS + 1)); echo "ok - $*"; }
-notok() { FAIL=$((FAIL + 1)); echo "not ok - $*"; }
-finish() {
-	echo "$PASS passed, $FAIL failed"
-	[ "$FAIL" -eq 0 ]
-	exit
-}
+. "$ROOT/tests/lib/tap.sh"
 
 TMP=$(mktemp -d /tmp/sw-e2e.XXXXXX) || { notok "mktemp"; finish; }
 trap 'rm -rf "$TMP"' EXIT
