@@ -31,8 +31,10 @@
 #              General Save & Apply (ctl status confirms block time and user
 #              agents), a bad value marked next to its field, a whitelist entry
 #              (ctl), a recipient (config file), unblock from the page (ctl
-#              list), attack log; a screenshot of the login page and every tab
-#              in $SW_ARTIFACTS (default build/artifacts/web/)
+#              list), attack log; tabs by arrow keys, every field labelled,
+#              no sideways scrolling at 390 px; a screenshot of the login page,
+#              every tab and the phone width in $SW_ARTIFACTS (default
+#              build/artifacts/web/)
 #
 # Output: "ok - ..." / "not ok - ..." per check (a daemon-side failure shows
 # the request, what was expected and what came back), then "N passed, N
@@ -531,7 +533,7 @@ while IFS= read -r ln; do
 	esac
 done <"$T/browser.log"
 [ $done_seen = 1 ] && [ $brc -eq 0 ] || notok "browser script ended early (exit $brc)"
-for s in login dashboard general lists recipients blocks log; do
+for s in login dashboard general lists recipients blocks log phone-log; do
 	if [ -s "$ART/$s.png" ]; then note "screenshot: $ART/$s.png"
 	else notok "screenshot $s.png missing"; fi
 done

@@ -278,6 +278,41 @@ async function run() {
   });
   await shot('log');
 
+  // ---- keyboard, labels, phone width (the issue's usability points) ----
+  const TABS = ['dashboard', 'general', 'lists', 'recipients', 'blocks', 'log'];
+  await step('keyboard: arrow keys move between the tabs (focus and panel follow)', async () => {
+    await page.focus('#tab-dashboard');
+    await page.keyboard.press('Enter');
+    for (const name of TABS.slice(1)) {
+      await page.keyboard.press('ArrowRight');
+      await page.locator(`#panel-${name}`).waitFor({ state: 'visible' });
+      const focused = await page.evaluate(() => document.activeElement && document.activeElement.id);
+      if (focused !== `tab-${name}`) throw new Error(`after ArrowRight the focus is on "${focused}", want tab-${name}`);
+    }
+  });
+  await step('labels: every visible input, select and textarea has a label or an aria-label', async () => {
+    for (const name of TABS) {
+      await tab(name);
+      const unlabelled = await page.evaluate((panel) => {
+        const els = document.querySelectorAll(`#panel-${panel} input, #panel-${panel} select, #panel-${panel} textarea`);
+        return [...els].filter((e) => e.offsetParent !== null && e.type !== 'hidden' &&
+          !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby'))
+          .map((e) => e.id || e.name || e.outerHTML.slice(0, 60));
+      }, name);
+      if (unlabelled.length) throw new Error(`${name}: no label for ${unlabelled.join(', ')}`);
+    }
+  });
+  await step('phone width (390 px): no tab scrolls sideways', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const name of TABS) {
+      await tab(name);
+      const over = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      if (over > 0) throw new Error(`${name}: the page is ${over} px wider than the screen`);
+    }
+    await shot('phone-log');
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
   // ---- log out ----
   await step('log out: the login form again, and a reload stays logged out', async () => {
     await page.click('#logout');
