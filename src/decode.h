@@ -46,6 +46,10 @@ struct packet {
 	uint16_t sport, dport;
 	uint8_t proto;           /* 17 = UDP, 6 = TCP */
 	bool tcp_fin;            /* TCP: the peer closed (FIN or RST) */
+	bool tcp_verified;       /* TCP: this flow's handshake was seen and the
+	                          * client's ACK acknowledged the server's initial
+	                          * sequence number (an off-path spoofer cannot);
+	                          * false for UDP and for flows picked up mid-stream */
 	const uint8_t *data;     /* payload; valid only during the callback */
 	size_t len;
 };
