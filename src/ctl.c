@@ -2,6 +2,7 @@
 #include "ctl.h"
 #include "daemon.h"
 #include "dops.h"
+#include "text.h"
 #include "version.h"
 
 #include <errno.h>
@@ -29,18 +30,22 @@ struct req {
 
 /* ---- server side ---- */
 
+/* s in text_safe's form for mode (someone else's string: a reason, a
+ * comment, an error text, a config value), written to o. */
+static void put_safe(FILE *o, const char *s, enum text_mode mode)
+{
+	char buf[2048], *big = NULL;
+	size_t n = strlen(s), k = text_safe(buf, sizeof buf, s, n, mode);
+	if (k >= sizeof buf && (big = malloc(k + 1)) != NULL)
+		text_safe(big, k + 1, s, n, mode);
+	fputs(big ? big : buf, o);
+	free(big);
+}
+
 static void json_str(FILE *o, const char *s)
 {
 	fputc('"', o);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(o, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(o, "\\u%04x", c);
-		else
-			fputc(c, o);
-	}
+	put_safe(o, s, TEXT_JSON);
 	fputc('"', o);
 }
 
@@ -88,8 +93,11 @@ static void notify_text(struct daemon *d, FILE *o)
 	        d->cfg->notify.n_rcpts, ns.outbox, ns.digest, (unsigned long long)ns.mails_sent,
 	        (unsigned long long)ns.webhooks_sent, (unsigned long long)ns.given_up,
 	        (unsigned long long)ns.dropped);
-	if (ns.last_error[0])
-		fprintf(o, "last notification error: %s\n", ns.last_error);
+	if (ns.last_error[0]) {
+		fputs("last notification error: ", o);
+		put_safe(o, ns.last_error, TEXT_PLAIN);
+		fputc('\n', o);
+	}
 }
 
 static int cmd_status(struct daemon *d, const struct req *r, FILE *o)
@@ -202,7 +210,11 @@ static void list_one(void *ctx, const struct store_block *b)
 	} else {
 		if (l->n == 0)
 			fprintf(l->o, "%-40s %-17s %-10s %s\n", "ADDRESS", "DETECTOR", "REMAINING", "REASON");
-		fprintf(l->o, "%-40s %-17s %-10s %s\n", ip, b->detector, left, b->reason);
+		char det[64];
+		text_safe(det, sizeof det, b->detector, strlen(b->detector), TEXT_PLAIN);
+		fprintf(l->o, "%-40s %-17s %-10s ", ip, det, left);
+		put_safe(l->o, b->reason, TEXT_PLAIN);
+		fputc('\n', l->o);
 	}
 	l->n++;
 }
@@ -297,7 +309,9 @@ static void list_entry(void *ctx, const struct dop_list_entry *e)
 		json_str(l->o, e->comment);
 		fprintf(l->o, ",\"source\":\"%s\"}", e->runtime ? "ctl" : "config");
 	} else if (e->runtime) {
-		fprintf(l->o, "%-40s ctl     %s\n", ip, e->comment);
+		fprintf(l->o, "%-40s ctl     ", ip);
+		put_safe(l->o, e->comment, TEXT_PLAIN);
+		fputc('\n', l->o);
 	} else {
 		fprintf(l->o, "%-40s config\n", ip);
 	}
@@ -519,6 +533,21 @@ void ctl_serve(struct daemon *d, int fd)
 
 /* ---- client side ---- */
 
+/* Writes the daemon's answer in text_safe's terminal form: whatever a stored
+ * string holds, no escape sequence reaches the terminal and the output is
+ * valid UTF-8.  Safe answers pass unchanged. */
+static void write_safe(FILE *f, const char *p, size_t n)
+{
+	char *buf = malloc(TEXT_SAFE_MAX(n));
+	if (!buf) {
+		fputs("sipwarden ctl: out of memory\n", stderr);
+		return;
+	}
+	text_safe(buf, TEXT_SAFE_MAX(n), p, n, TEXT_LINES);
+	fputs(buf, f);
+	free(buf);
+}
+
 int ctl_client(int argc, char **argv)
 {
 	const char *sock = NULL, *cfg_path = NULL;
@@ -595,11 +624,11 @@ int ctl_client(int argc, char **argv)
 	close(fd);
 	int rc = 1;
 	if (resp && rlen >= 3 && !memcmp(resp, "ok\n", 3)) {
-		fwrite(resp + 3, 1, rlen - 3, stdout);
+		write_safe(stdout, resp + 3, rlen - 3);
 		rc = 0;
 	} else if (resp && rlen >= 6 && !memcmp(resp, "error\n", 6)) {
 		fputs("sipwarden ctl: ", stderr);
-		fwrite(resp + 6, 1, rlen - 6, stderr);
+		write_safe(stderr, resp + 6, rlen - 6);
 	} else {
 		fprintf(stderr, "sipwarden ctl: no answer from the daemon\n");
 	}

@@ -1,6 +1,7 @@
 /* event: JSON line formatting of events. */
 #include "event.h"
 #include "sip.h"
+#include "text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,18 +18,21 @@ static const char *const det_names[DET__COUNT] = {
 const char *evt_type_name(enum evt_type t) { return t < EVT__COUNT ? type_names[t] : "?"; }
 const char *det_name(enum detector d) { return d < DET__COUNT ? det_names[d] : "?"; }
 
+/* Output into p (n bytes); once something does not fit, nothing more is
+ * written and the caller gets the line up to there. */
 struct out {
 	char *p;
 	size_t n, len;
+	bool full;
 };
 
 static void put(struct out *o, const char *s, size_t k)
 {
-	if (o->len + k < o->n) {
+	if (!o->full && o->len + k < o->n) {
 		memcpy(o->p + o->len, s, k);
 		o->len += k;
 	} else {
-		o->len = o->n; /* mark full: the caller sees a truncated line */
+		o->full = true;
 	}
 }
 
@@ -43,21 +47,16 @@ static void putf(struct out *o, const char *fmt, ...)
 		put(o, tmp, (size_t)k < sizeof tmp ? (size_t)k : sizeof tmp - 1);
 }
 
-/* A JSON string with escaping of quotes, backslashes and control bytes. */
+/* A JSON string: text_safe's JSON form, so the line is valid UTF-8 and shows
+ * control and bidi characters as visible escapes. */
 static void put_str(struct out *o, const char *s)
 {
 	put(o, "\"", 1);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\') {
-			char esc[2] = { '\\', (char)c };
-			put(o, esc, 2);
-		} else if (c < 0x20 || c == 0x7f) {
-			putf(o, "\\u%04x", c);
-		} else {
-			put(o, (const char *)&c, 1);
-		}
-	}
+	if (o->full)
+		return;
+	size_t k = text_safe(o->p + o->len, o->n - o->len, s, strlen(s), TEXT_JSON);
+	o->full = o->len + k >= o->n;
+	o->len += o->full ? strlen(o->p + o->len) : k;
 	put(o, "\"", 1);
 }
 
@@ -145,7 +144,7 @@ static void put_evidence(struct out *o, const struct evidence *ev)
 
 size_t evt_json(const struct event *e, char *buf, size_t n)
 {
-	struct out o = { buf, n, 0 };
+	struct out o = { buf, n, 0, false };
 	char tbuf[32], ibuf[IP_STRLEN];
 	if (n == 0)
 		return 0;
@@ -180,8 +179,10 @@ size_t evt_json(const struct event *e, char *buf, size_t n)
 	if (e->ev)
 		put_evidence(&o, e->ev);
 	put(&o, "}", 1);
-	if (o.len >= n)
+	if (o.full) { /* a cut line fills the buffer, as the callers expect */
+		memset(buf + o.len, ' ', n - 1 - o.len);
 		o.len = n - 1;
+	}
 	buf[o.len] = '\0';
 	return o.len;
 }

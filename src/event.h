@@ -50,7 +50,9 @@ struct event {
 };
 
 /* Formats e as one JSON object (no newline) into buf; returns the length
- * written, truncating safely when n is too small. */
+ * written.  Every string is in text_safe's JSON form, so the line is valid
+ * UTF-8.  When n is too small the line is cut between members or whole
+ * characters, padded with spaces to n - 1 bytes, and n - 1 is returned. */
 size_t evt_json(const struct event *e, char *buf, size_t n);
 const char *evt_type_name(enum evt_type t);
 const char *det_name(enum detector d);
@@ -59,7 +61,7 @@ const char *det_name(enum detector d);
  * within the fixed bounds. */
 void evd_add_user(struct evidence *ev, struct slice user);
 void evd_add_code(struct evidence *ev, int code);
-/* Appends an offending request line (control bytes replaced, cut), with the
+/* Appends an offending request line (sanitised by slice_copy, cut), with the
  * response code when code > 0; keeps the last EVD_MAX_LINES.  Sets first_us
  * on the first call. */
 void evd_add_line(struct evidence *ev, struct slice line, int code, uint64_t ts_us);

@@ -2,6 +2,7 @@
  * bodies, reading one member of a flat JSON object, reading one query
  * parameter.  Pure functions on caller buffers (no MHD, no I/O). */
 #include "http.h"
+#include "text.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -56,24 +57,13 @@ int http_reply_json_str(struct http_reply *r, const char *s)
 {
 	if (!s)
 		return http_reply_printf(r, "null");
-	if (reply_reserve(r, 2 + strlen(s) * 6) < 0)
+	size_t n = strlen(s);
+	if (reply_reserve(r, 2 + TEXT_SAFE_MAX(n)) < 0)
 		return -1;
-	char *o = r->body + r->len;
-	*o++ = '"';
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\') {
-			*o++ = '\\';
-			*o++ = (char)ch;
-		} else if (ch < 0x20) {
-			o += sprintf(o, "\\u%04x", ch);
-		} else {
-			*o++ = (char)ch;
-		}
-	}
-	*o++ = '"';
-	*o = '\0';
-	r->len = (size_t)(o - r->body);
+	r->body[r->len++] = '"';
+	r->len += text_safe(r->body + r->len, TEXT_SAFE_MAX(n), s, n, TEXT_JSON);
+	r->body[r->len++] = '"';
+	r->body[r->len] = '\0';
 	return 0;
 }
 

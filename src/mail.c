@@ -7,6 +7,7 @@
  * is written, and through put_esc() in the HTML part.  Each part is composed
  * as plain UTF-8 with LF line ends into a struct doc, then encoded. */
 #include "mail.h"
+#include "text.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -85,52 +86,15 @@ static __attribute__((format(printf, 2, 3))) void putf(struct wr *w, const char 
 
 /* ---- sanitising ---- */
 
-/* The length of the UTF-8 sequence at p (n bytes available); negative when
- * it encodes a character that can hide or disguise text (C1 controls,
- * zero-width and bidi controls, line separators, BOM); 0 when invalid. */
-static int utf8_seq(const unsigned char *p, size_t n)
-{
-	static const uint32_t min[5] = { 0, 0, 0x80, 0x800, 0x10000 };
-	int k = p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : 2;
-	if (p[0] < 0xc2 || p[0] > 0xf4 || (size_t)k > n)
-		return 0;
-	uint32_t cp = p[0] & (0x7fu >> k);
-	for (int i = 1; i < k; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3fu);
-	}
-	if (cp < min[k] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	bool hide = cp <= 0x9f || (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
-	            (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff;
-	return hide ? -k : k;
-}
-
-/* The one sanitiser: copies s (at most smax bytes read) into dst (size n > 0),
- * replacing control bytes (all below 0x20, CR and LF included, and 0x7f),
- * invalid UTF-8 and disguising characters by '?', and cutting at n - 1 bytes
- * on a character boundary.  NULL reads as "".  Returns the length. */
+/* text_safe's plain form of s (at most smax bytes read; NULL reads as "")
+ * into dst (size n > 0): valid UTF-8, controls (CR and LF included) and
+ * characters that hide or disguise text shown as visible escapes, cut
+ * between whole characters.  Returns the length written. */
 static size_t sanitise(char *dst, size_t n, const char *s, size_t smax)
 {
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	size_t len = strnlen((const char *)p, smax), o = 0;
-	for (size_t i = 0; i < len;) {
-		/* r > 0: a character of r bytes to keep; else one of -r bytes (or a
-		 * bad byte when 0) to replace by one '?' */
-		int r = p[i] >= 0x80 ? utf8_seq(p + i, len - i) : p[i] >= 0x20 && p[i] != 0x7f ? 1 : 0;
-		size_t in = r > 0 ? (size_t)r : r < 0 ? (size_t)-r : 1, out = r > 0 ? in : 1;
-		if (o + out >= n)
-			break;
-		if (r > 0)
-			memcpy(dst + o, p + i, in);
-		else
-			dst[o] = '?';
-		o += out;
-		i += in;
-	}
-	dst[o] = '\0';
-	return o;
+	s = s ? s : "";
+	size_t k = text_safe(dst, n, s, strnlen(s, smax), TEXT_PLAIN);
+	return k < n ? k : strlen(dst);
 }
 
 /* Sanitises a fixed-size field of a caller's struct into a local array. */

@@ -4,9 +4,10 @@
  *
  * Pure: no I/O and no clock (times come in); it allocates only the output
  * buffer.  Everything that came from the network (User-Agent, usernames,
- * request lines, reasons, instance names) is sanitised before use: control
- * bytes (CR and LF included) are replaced, values are cut to a bounded
- * length, and HTML is escaped, so an attacker cannot add a header or markup. */
+ * request lines, reasons, instance names) is sanitised by text_safe before
+ * use: invalid UTF-8 becomes U+FFFD, control bytes (CR and LF included) and
+ * bidi controls become visible escapes, values are cut to a bounded length,
+ * and HTML is escaped, so an attacker cannot add a header or markup. */
 #ifndef SW_MAIL_H
 #define SW_MAIL_H
 

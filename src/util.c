@@ -1,5 +1,6 @@
 /* util: slices, addresses, hashing, time formatting. */
 #include "util.h"
+#include "text.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -53,14 +54,7 @@ bool slice_icontains(struct slice hay, const char *needle)
 
 char *slice_copy(char *dst, size_t n, struct slice s)
 {
-	if (n == 0)
-		return dst;
-	size_t k = s.len < n - 1 ? s.len : n - 1;
-	for (size_t i = 0; i < k; i++) {
-		unsigned char c = (unsigned char)s.p[i];
-		dst[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
-	}
-	dst[k] = '\0';
+	text_safe(dst, n, s.p, s.len, TEXT_PLAIN);
 	return dst;
 }
 

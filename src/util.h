@@ -34,8 +34,10 @@ struct ipprefix {
 bool slice_eq(struct slice s, const char *lit);             /* exact */
 bool slice_ieq(struct slice s, const char *lit);            /* ASCII case-insensitive */
 bool slice_icontains(struct slice hay, const char *needle); /* ASCII case-insensitive substring */
-/* Copies s into dst (size n, always NUL-terminated), replacing control bytes
- * by '?' and cutting at n-1 bytes.  Returns dst. */
+/* Copies s into dst (size n > 0, always NUL-terminated) in text_safe's plain
+ * form (valid UTF-8, controls and bidi characters escaped visibly), cut
+ * between whole characters.  The one way packet bytes become owned
+ * evidence.  Returns dst. */
 char *slice_copy(char *dst, size_t n, struct slice s);
 
 void ip_from_v4(struct ipaddr *a, const uint8_t v4[4]);

@@ -99,7 +99,7 @@ static void test_event_json(void)
 	const char *want = "{\"time\":\"2026-11-27T08:00:00.123Z\",\"event\":\"block\",\"ip\":\"198.51.100.66\","
 		"\"detector\":\"bad_registration\",\"reason\":\"12 failed registrations in 60 s\",\"count\":12,"
 		"\"window_s\":60,\"duration_s\":3600,\"instance\":\"default\",\"evidence\":{\"user_agent\":"
-		"\"friendly \\\"scanner\\\"\\\\x\",\"usernames\":[\"100\",\"a?b\"],\"methods\":[\"REGISTER\"],"
+		"\"friendly \\\"scanner\\\"\\\\x\",\"usernames\":[\"100\",\"a\\\\nb\"],\"methods\":[\"REGISTER\"],"
 		"\"responses\":[403,404]}}";
 	CHECK_MSG(strcmp(buf, want) == 0, "\n got %s\nwant %s", buf, want);
 	/* a prefix, permanent, no evidence */
@@ -111,6 +111,18 @@ static void test_event_json(void)
 	char small[40];
 	size_t n = evt_json(&e, small, sizeof small);
 	CHECK(n < sizeof small && small[n] == '\0');
+	/* invalid UTF-8, a bidi override and an escape from the packet: the
+	 * line is valid UTF-8 and shows them */
+	struct evidence bad = { 0 };
+	slice_copy(bad.user_agent, sizeof bad.user_agent, (struct slice){ "x\xff\xe2\x80\xae\x1b[2J", 9 });
+	e.ev = &bad;
+	snprintf(e.reason, sizeof e.reason, "r\xc0\xaf\xe2\x81\xa6");
+	evt_json(&e, buf, sizeof buf);
+	CHECK_MSG(strstr(buf, "\"reason\":\"r\xef\xbf\xbd\xef\xbf\xbd<U+2066>\"") &&
+	          strstr(buf, "\"user_agent\":\"x\xef\xbf\xbd<U+202E>\\\\x1b[2J\""), "%s", buf);
+	/* a cut line holds no stray bytes: padded with spaces after the cut */
+	n = evt_json(&e, small, sizeof small);
+	CHECK(n == sizeof small - 1 && strlen(small) == n && small[n - 1] == ' ');
 }
 
 /* util's ISO times, both ways (ctl events --since, the API's since=). */

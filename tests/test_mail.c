@@ -3,6 +3,7 @@
  * network strings must neither add a header nor markup. */
 #include "mail.h"
 #include "t.h"
+#include "utf8.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -390,18 +391,18 @@ static void test_attack_hostile(void)
 	if (parse_checked(&m, &out)) {
 		CHECK(hval(&m, "Bcc") == NULL);
 		const char *s = hval(&m, "Subject");
-		CHECK(!strcmp(s, "[sipwarden] blocked 198.51.100.66 (scanner) on pbx1?\?Bcc: host@example.com"));
+		CHECK(!strcmp(s, "[sipwarden] blocked 198.51.100.66 (scanner) on pbx1\\r\\nBcc: host@example.com"));
 		/* the subject is one physical line */
 		const char *raw = strstr(out.p, "\r\nSubject: ");
 		CHECK(raw && strncmp(strstr(raw + 2, "\r\n") + 2, " ", 1) != 0);
-		CHECK(strstr(m.text, "evil?\?Bcc: victim@example.com?\?<script>alert(1)</script>") != NULL);
-		CHECK(strstr(m.html, "evil?\?Bcc: victim@example.com?\?&lt;script&gt;alert(1)&lt;/script&gt;") != NULL);
-		CHECK(strstr(m.html, "x?\?Bcc: user@example.com&quot;&#39;&lt;b&gt;&amp;") != NULL);
-		CHECK(strstr(m.html, "agent?\?Bcc: reason@example.com &lt;i&gt;x&lt;/i&gt;") != NULL);
-		CHECK(has_kv(m.text, "Instance", "in?\?Bcc: inst@example.com?\?"));
+		CHECK(strstr(m.text, "evil\\r\\nBcc: victim@example.com\\r\\n<script>alert(1)</script>") != NULL);
+		CHECK(strstr(m.html, "evil\\r\\nBcc: victim@example.com\\r\\n&lt;script&gt;alert(1)&lt;/script&gt;") != NULL);
+		CHECK(strstr(m.html, "x\\r\\nBcc: user@example.com&quot;&#39;&lt;b&gt;&amp;") != NULL);
+		CHECK(strstr(m.html, "agent\\r\\nBcc: reason@example.com &lt;i&gt;x&lt;/i&gt;") != NULL);
+		CHECK(has_kv(m.text, "Instance", "in\\r\\nBcc: inst@example.com\\r\\n"));
 		CHECK(strstr(m.text, "1 d 2 h 1 min, until 2026-11-28 10:01:00 +0000") != NULL);
 		CHECK(strstr(m.text, "\nBcc") == NULL && strstr(m.html, "\nBcc") == NULL);
-		CHECK(strstr(m.text, "</script>?\?\n") && !strstr(m.text, "\xff") && !strstr(m.text, "\xc3"));
+		CHECK(strstr(m.text, "</script>\xef\xbf\xbd\xef\xbf\xbd\n") && !strstr(m.text, "\xff") && !strstr(m.text, "\xc3"));
 		msg_free(&m);
 	}
 	mail_buf_free(&out);
@@ -454,9 +455,39 @@ static void test_subject_utf8(void)
 	CHECK(mail_test(&out, &c) == 0);
 	if (parse_checked(&m, &out)) {
 		CHECK(rfc2047_decode(hval(&m, "Subject"), dec, sizeof dec));
-		CHECK(!strcmp(dec, "[sipwarden] test mail from pbx-z\xc3\xbcrich-?evil-\xe2\x82\xac\xe2\x82\xac"
+		CHECK(!strcmp(dec, "[sipwarden] test mail from pbx-z\xc3\xbcrich-<U+202E>evil-\xe2\x82\xac\xe2\x82\xac"
 		                   "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"));
-		CHECK(strstr(m.text, "sipwarden on pbx-z\xc3\xbcrich-?evil-") != NULL);
+		CHECK(strstr(m.text, "sipwarden on pbx-z\xc3\xbcrich-<U+202E>evil-") != NULL);
+		msg_free(&m);
+	}
+	mail_buf_free(&out);
+}
+
+/* An event whose strings hold invalid UTF-8, a right-to-left override and
+ * terminal escapes gives a mail whose every part is valid UTF-8 and shows
+ * them as visible escapes. */
+static void test_attack_utf8(void)
+{
+	static const char bad[] = "scan\xff\xc0\xaf\xe2\x80\xae" "gpj.exe\x1b[2J\xed\xa0\x80\xf0\x9f";
+	struct mail_ctx c = ctx("pbx\xe2\x80\xae" "1\xfe", 12);
+	struct evidence ev = evidence(bad, bad); /* a raw User-Agent; the username through slice_copy */
+	evd_add_line(&ev, (struct slice){ bad, sizeof bad - 1 }, 403, T0);
+	struct event e = event(EVT_BLOCK, "198.51.100.66", DET_SCANNER, 3600, bad, &ev);
+	snprintf(e.reason, sizeof e.reason, "reason %s", bad);
+	struct mail_buf out = { 0 };
+	struct msg m;
+	char dec[512];
+	CHECK(mail_attack(&out, &c, &e) == 0);
+	if (parse_checked(&m, &out)) {
+		CHECK(rfc2047_decode(hval(&m, "Subject"), dec, sizeof dec));
+		CHECK(t_valid_utf8((const unsigned char *)dec, strlen(dec)) && strstr(dec, "pbx<U+202E>1\xef\xbf\xbd"));
+		const char *parts[] = { m.text, m.html };
+		for (size_t i = 0; i < 2; i++) {
+			CHECK(t_valid_utf8((const unsigned char *)parts[i], strlen(parts[i])));
+			CHECK(!strstr(parts[i], "\x1b") && !strstr(parts[i], "\xe2\x80\xae"));
+			CHECK(count(parts[i], "scan\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd") >= 4 &&
+			      count(parts[i], "U+202E>gpj.exe\\x1b[2J") + count(parts[i], "U+202E&gt;gpj.exe\\x1b[2J") >= 4);
+		}
 		msg_free(&m);
 	}
 	mail_buf_free(&out);
@@ -505,7 +536,7 @@ static void test_recipients(void)
 	if (parse_checked(&m, &out)) {
 		const char *to = hval(&m, "To");
 		CHECK(strstr(to, "operator00@example.com") && strstr(to, "operator39@example.com"));
-		CHECK(count(to, ",") == 39 && strstr(to, "x@example.com?\?Bcc: rcpt@example.com"));
+		CHECK(count(to, ",") == 39 && strstr(to, "x@example.com\\r\\nBcc: rcpt@example.com"));
 		CHECK(count(strstr(out.p, "\r\nTo:"), "\r\n ") >= 5); /* folded */
 		CHECK(strstr(m.text, "operator39@example.com") && strstr(m.html, "operator00@example.com"));
 		msg_free(&m);
@@ -570,8 +601,8 @@ static void test_digest(void)
 		CHECK(count(m.html, "<tr>") == N + 1);
 		CHECK(strstr(m.text, "2026-11-27 10:00:00 +0000  2001:db8::1    ") != NULL);
 		CHECK(strstr(m.text, "permanent") && strstr(m.text, "1 h") && strstr(m.text, "alert"));
-		CHECK(strstr(m.html, "evil?\?Bcc: victim@example.com?\?&lt;script&gt;") != NULL);
-		CHECK(strstr(m.html, ">x?\?Bcc: d@example.co&lt;i&gt;<") && strstr(m.text, "x?\?Bcc: d@example.co<i>"));
+		CHECK(strstr(m.html, "evil\\r\\nBcc: victim@example.com\\r\\n&lt;script&gt;") != NULL);
+		CHECK(strstr(m.html, ">x\\r\\nBcc: d@example.co&lt;<") && strstr(m.text, "x\\r\\nBcc: d@example.co< "));
 		msg_free(&m);
 	}
 	mail_buf_free(&out);
@@ -788,6 +819,7 @@ int main(void)
 	test_attack_kinds();
 	test_attack_hostile();
 	test_subject_utf8();
+	test_attack_utf8();
 	test_offsets();
 	test_recipients();
 	test_digest();
