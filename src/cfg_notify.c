@@ -37,6 +37,20 @@ bool cfg_mail_address_ok(const char *a)
 	return true;
 }
 
+enum cfg_starttls cfg_smtp_tls(const struct cfg_notify *n)
+{
+	bool creds = n->smtp_user[0] || n->smtp_password_file[0];
+	return n->smtp_starttls == CFG_TLS_AUTO && creds ? CFG_TLS_REQUIRED : n->smtp_starttls;
+}
+
+const char *cfg_smtp_tls_note(const struct cfg_notify *n)
+{
+	if (n->smtp_starttls != CFG_TLS_AUTO || cfg_smtp_tls(n) != CFG_TLS_REQUIRED)
+		return NULL;
+	return "smtp_starttls = auto acts as required because SMTP credentials are set: "
+	       "a server that offers no STARTTLS gets no mail (and no password)";
+}
+
 static const char *parse_rcpts(const char *v, struct cfg_notify *n)
 {
 	char buf[4096];

@@ -460,16 +460,31 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-/* Creates path exclusively with mode (and owner when have_owner), writes the
- * buffers and fsyncs.  On failure removes it; errno tells why. */
+/* Gives the new file fd the owner and permission bits of like, never more:
+ * no set-id or sticky bits, and where the group cannot be kept (a writer
+ * that may not chown) no group bits either, so no one reads the file who
+ * could not read the old one.  Returns 0 or -1 (errno). */
+static int same_mode(int fd, const struct stat *like)
+{
+	mode_t m = like->st_mode & 0777;
+	if (fchown(fd, like->st_uid, like->st_gid) < 0) {
+		if (errno != EPERM)
+			return -1;
+		if (fchown(fd, (uid_t)-1, like->st_gid) < 0)
+			m &= ~(mode_t)0070;
+	}
+	return fchmod(fd, m);
+}
+
+/* Creates path exclusively with like's mode and owner (0600 when like is
+ * NULL), writes the buffers and fsyncs.  On failure removes it; errno tells
+ * why. */
 static int write_new(const char *path, const struct line *v, size_t n, const struct stat *like)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -1;
-	int rc = fchmod(fd, like ? like->st_mode & 07777 : 0600);
-	if (!rc && like && fchown(fd, like->st_uid, like->st_gid) < 0 && errno != EPERM)
-		rc = -1;
+	int rc = like ? same_mode(fd, like) : fchmod(fd, 0600);
 	for (size_t i = 0; !rc && i < n; i++)
 		rc = write_all(fd, v[i].p, v[i].len);
 	if (!rc)

@@ -31,7 +31,8 @@ int cfge_set(struct cfge *e, const char *section, const char *key, const char *v
              char *err, size_t errlen);
 /* Removes every line of key in section; returns how many were removed. */
 int cfge_del(struct cfge *e, const char *section, const char *key);
-/* Writes the file atomically: PATH.tmp.PID (same directory, mode and owner),
+/* Writes the file atomically: PATH.tmp.PID (same directory, owner and mode,
+ * never wider: no set-id bits, no group bits when the group cannot be kept),
  * fsync, the previous file kept as PATH.bak, rename over PATH, fsync of the
  * directory.  Returns 0, or -1 with a message; on failure PATH is untouched. */
 int cfge_write(struct cfge *e, char *err, size_t errlen);

@@ -169,6 +169,13 @@ bool cfg_is_protected(const struct config *c, const struct ipaddr *a);
 size_t cfg_comment_at(const char *v, size_t len);
 /* True for a plain mail address (local@domain, printable, none of <>,;:"()[]\\). */
 bool cfg_mail_address_ok(const char *a);
+/* The STARTTLS policy in effect: auto is required when SMTP credentials are
+ * set (smtp_user or smtp_password_file), so a man in the middle who strips
+ * STARTTLS never gets the password in clear. */
+enum cfg_starttls cfg_smtp_tls(const struct cfg_notify *n);
+/* The one line saying so, for check-config and start-up; NULL when auto was
+ * not made required. */
+const char *cfg_smtp_tls_note(const struct cfg_notify *n);
 /* Parses "90", "30s", "10m", "1h", "2d" into seconds; NULL or a message. */
 const char *cfg_parse_duration(const char *v, uint32_t *out);
 

@@ -11,9 +11,11 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <termios.h>
 #include <unistd.h>
@@ -234,6 +236,8 @@ static int cmd_check_config(int argc, char **argv)
 	if (!cfg)
 		return 1;
 	printf("%s: ok (%u instance%s)\n", cfg->path, cfg->n_inst, cfg->n_inst == 1 ? "" : "s");
+	if (cfg_smtp_tls_note(&cfg->notify))
+		printf("%s: note: %s\n", cfg->path, cfg_smtp_tls_note(&cfg->notify));
 	cfg_free(cfg);
 	return 0;
 }
@@ -261,6 +265,29 @@ static bool read_secret(const char *prompt, char *buf, size_t n)
 
 /* sipwarden passwd [-c FILE]: the admin page's password, stored as an
  * argon2id hash in [http] password_hash (the file is edited in place). */
+/* The config file holds the admin password's hash: at most 0640, and owner
+ * root, group sipwarden where that group exists (when run as root).  Before
+ * the write (when it exists) a wider mode is tightened with a warning, so
+ * the backup, a hard link, is tightened too; after the write a new file is
+ * given 0640. */
+#define CONF_MODE 0640
+static void conf_secure(const char *path, bool before)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return;
+	mode_t m = st.st_mode & 07777, want = before ? m & CONF_MODE : CONF_MODE;
+	if (before && m != want)
+		fprintf(stderr, "sipwarden passwd: warning: %s was mode %04o (%s); made %04o\n", path,
+		        (unsigned)m, m & 0007 ? "open to every user" : "writable by its group or executable",
+		        (unsigned)want);
+	if (m != want && chmod(path, want) != 0)
+		fprintf(stderr, "sipwarden passwd: cannot chmod %s: %s\n", path, strerror(errno));
+	struct group *g = geteuid() == 0 ? getgrnam("sipwarden") : NULL;
+	if (g && (st.st_uid != 0 || st.st_gid != g->gr_gid) && chown(path, 0, g->gr_gid) != 0)
+		fprintf(stderr, "sipwarden passwd: cannot chown %s: %s\n", path, strerror(errno));
+}
+
 static int cmd_passwd(int argc, char **argv)
 {
 	const char *path = CFG_DEFAULT_PATH;
@@ -284,6 +311,9 @@ static int cmd_passwd(int argc, char **argv)
 	explicit_bzero(again, sizeof again);
 	if (rc != 0)
 		return fputs("sipwarden passwd: cannot hash the password (out of memory?)\n", stderr), 1;
+	bool existed = access(path, F_OK) == 0;
+	if (existed)
+		conf_secure(path, true);
 	struct cfge *e = cfge_open(path, err, sizeof err);
 	if (!e || cfge_set(e, "http", "password_hash", hash, err, sizeof err) != 0 ||
 	    cfge_write(e, err, sizeof err) != 0) {
@@ -292,6 +322,8 @@ static int cmd_passwd(int argc, char **argv)
 		return 1;
 	}
 	cfge_close(e);
+	if (!existed)
+		conf_secure(path, false);
 	printf("admin password set in %s; a running daemon takes it with `sipwarden ctl reload`\n", path);
 	return 0;
 }

@@ -424,6 +424,8 @@ static void conf_from(struct notify *n, const struct config *cfg, struct conf *c
 		snprintf(c->unblock_cmd, sizeof c->unblock_cmd, "sipwarden ctl unblock");
 	else
 		snprintf(c->unblock_cmd, sizeof c->unblock_cmd, "sipwarden ctl -s %s unblock", cfg->ctl_socket);
+	if (cfg_smtp_tls_note(&cfg->notify))
+		fprintf(stderr, "sipwarden: notify: %s\n", cfg_smtp_tls_note(&cfg->notify));
 	if (cfg->notify.smtp_password_file[0]) {
 		FILE *f = fopen(cfg->notify.smtp_password_file, "r");
 		if (!f || !fgets(c->password, sizeof c->password, f))

@@ -128,8 +128,9 @@ int nsend_mail(struct nsend *s, const struct cfg_notify *c, const char *from, co
 	curl_easy_setopt(h, CURLOPT_READDATA, &u);
 	curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
-	curl_easy_setopt(h, CURLOPT_USE_SSL, c->smtp_starttls == CFG_TLS_REQUIRED ? (long)CURLUSESSL_ALL
-	                                     : c->smtp_starttls == CFG_TLS_NO ? (long)CURLUSESSL_NONE
+	enum cfg_starttls tls = cfg_smtp_tls(c);
+	curl_easy_setopt(h, CURLOPT_USE_SSL, tls == CFG_TLS_REQUIRED ? (long)CURLUSESSL_ALL
+	                                     : tls == CFG_TLS_NO ? (long)CURLUSESSL_NONE
 	                                     : (long)CURLUSESSL_TRY);
 	if (c->smtp_ca_file[0])
 		curl_easy_setopt(h, CURLOPT_CAINFO, c->smtp_ca_file);
@@ -143,6 +144,9 @@ int nsend_mail(struct nsend *s, const struct cfg_notify *c, const char *from, co
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	CURLcode rc = curl_easy_perform(h);
 	int ret = rc == CURLE_OK ? 0 : curl_fail(h, rc, errbuf, err, errlen);
+	if (rc == CURLE_USE_SSL_FAILED && c->smtp_starttls == CFG_TLS_AUTO)
+		snprintf(err, errlen, "not sent: the server offered no STARTTLS, and with SMTP "
+		         "credentials set smtp_starttls = auto requires it (the password is never sent in clear)");
 	curl_easy_setopt(h, CURLOPT_MAIL_RCPT, NULL);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
 	curl_slist_free_all(to);

@@ -6,6 +6,8 @@
 #include "t.h"
 
 #include <dirent.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 
@@ -309,6 +311,65 @@ static void test_backup_and_mode(void)
 	cfge_close(e);
 }
 
+/* The written file never gets more permission bits than the old one had. */
+static void test_mode_never_widens(void)
+{
+	struct stat st;
+	struct cfge *e = open_text(BASE);
+	CHECK(chmod(path, 04604) == 0); /* set-uid: dropped */
+	set(e, "general", "block_time", "5h");
+	write_ok(e);
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 07777) == 0604);
+	CHECK(chmod(path, 0600) == 0);
+	set(e, "general", "block_time", "6h");
+	write_ok(e);
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 07777) == 0600);
+	cfge_close(e);
+}
+
+/* `sipwarden passwd` (the binary next to the tests' directory, password on
+ * stdin) on a file of mode MODE (0 = no file): its exit status, and the
+ * file's mode after it; *warned when it printed a warning. */
+static int run_passwd(mode_t mode, mode_t *after, bool *warned)
+{
+	char exe[PATH_MAX], bin[PATH_MAX + 32], cmd[2 * PATH_MAX + 200], errf[160];
+	ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (k <= 0)
+		return -1;
+	exe[k] = '\0';
+	snprintf(bin, sizeof bin, "%s/../sipwarden", dirname(exe));
+	unlink(path);
+	if (mode) {
+		put_file(path, BASE);
+		chmod(path, mode);
+	}
+	snprintf(errf, sizeof errf, "%s/passwd.err", dir);
+	snprintf(cmd, sizeof cmd, "printf 'correct horse\\n' | %s passwd -c %s >/dev/null 2>%s", bin, path, errf);
+	int rc = system(cmd);
+	struct stat st;
+	*after = stat(path, &st) == 0 ? st.st_mode & 07777 : 0;
+	*warned = strstr(slurp(errf), "warning") != NULL;
+	CHECK(strstr(slurp(path), "password_hash = $argon2id$") != NULL);
+	return rc;
+}
+
+static void test_passwd_mode(void)
+{
+	mode_t m;
+	bool warned;
+	char bak[160];
+	struct stat st;
+	snprintf(bak, sizeof bak, "%s.bak", path);
+	CHECK(run_passwd(0644, &m, &warned) == 0 && m == 0640 && warned);
+	CHECK(stat(bak, &st) == 0 && (st.st_mode & 0007) == 0); /* the old hash is not left readable */
+	CHECK(run_passwd(0666, &m, &warned) == 0 && m == 0640 && warned);
+	CHECK(run_passwd(0660, &m, &warned) == 0 && m == 0640 && warned);
+	CHECK(run_passwd(0640, &m, &warned) == 0 && m == 0640 && !warned);
+	CHECK(run_passwd(0600, &m, &warned) == 0 && m == 0600 && !warned); /* tighter: kept */
+	unlink(bak);
+	CHECK(run_passwd(0, &m, &warned) == 0 && m == 0640 && !warned);  /* a new file */
+}
+
 static void test_write_errors(void)
 {
 	char err[256] = "", tmp[160];
@@ -428,6 +489,8 @@ int main(void)
 	test_delete();
 	test_bad_values();
 	test_backup_and_mode();
+	test_mode_never_widens();
+	test_passwd_mode();
 	test_write_errors();
 	test_symlink();
 	test_roundtrip_example();

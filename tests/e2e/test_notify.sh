@@ -19,6 +19,12 @@
 #                smtp_starttls = required, the CA file and the password file
 #                the mail goes over TLS as that user; with smtp_starttls = no
 #                it waits in the outbox with the server's refusal as the error
+#   STARTTLS stripped  a server offering AUTH but no STARTTLS (what a man in
+#                the middle leaves): with smtp_starttls = auto and a password
+#                the peer sees no AUTH and gets no mail, the mail waits with
+#                an error saying why, check-config and the daemon's log say
+#                that auto acts as required; without credentials auto still
+#                falls back to plain text and the mail is delivered
 #   summary      a replayed day of events (sipwarden replay --db): the missed
 #                daily summary goes out once at start with the right totals,
 #                top addresses, usernames and hourly chart; not again after a
@@ -231,10 +237,49 @@ REFUSED_LOG=$DLOG
 ctl notify test >/dev/null
 refused() { status_get 'd["notify"]["last_error"]' | grep -qi 'starttls\|530\|denied\|auth'; }
 ns_wait_for 15 refused
+# outbox_waits PATTERN: a mail waits in the outbox and the last error matches PATTERN.
+outbox_waits() {
+	local e n
+	e=$(status_get 'd["notify"]["last_error"]'); n=$(status_get 'd["notify"]["outbox"]')
+	echo "outbox $n, last error: $e"
+	[ "${n:-0}" -ge 1 ] && grep -qi -- "$1" <<<"$e"
+}
 check "smtp_starttls = no against a server that demands it: the mail waits, ctl status says why" \
-	bash -c "$(declare -f ctl status_get); SOCK=$SOCK SIPWARDEN=$SIPWARDEN PY=$PY HERE=$HERE;
-		e=\$(status_get 'd[\"notify\"][\"last_error\"]'); n=\$(status_get 'd[\"notify\"][\"outbox\"]');
-		echo \"outbox \$n, last error: \$e\"; [ \"\$n\" -ge 1 ]"
+	outbox_waits ''
+
+# ---- STARTTLS stripped: auto with a password never sends in clear ---------------------------
+daemon_stop
+STRIP=$T/mails-strip AUTHLOG=$T/strip-auth.log
+: >"$AUTHLOG"
+ns_spawn srv "$T/smtp-strip.log" "$PY" "$NH/peers.py" smtp-strip 127.0.0.1 2527 "$STRIP" "$AUTHLOG"
+ns_wait_for 10 ns_listening srv tcp 127.0.0.1 2527 || notok "the STARTTLS-stripping SMTP server did not start"
+SMTP_URL=smtp://127.0.0.1:2527 NOTIFY_EXTRA="smtp_user = pbx
+smtp_password_file = $T/smtp.pw" write_conf 5 8s "$T/db/strip.db"
+check "check-config says that auto acts as required with credentials set" \
+	bash -c "'$SIPWARDEN' check-config -c '$CONF' | grep 'smtp_starttls = auto acts as required'"
+daemon_start || finish
+STRIP_LOG=$DLOG
+ctl notify test >/dev/null
+no_starttls() { status_get 'd["notify"]["last_error"]' | grep -q 'no STARTTLS'; }
+ns_wait_for 15 no_starttls
+check "STARTTLS stripped, password set: the mail waits in the outbox, the error says why" \
+	outbox_waits 'no STARTTLS'
+check "STARTTLS stripped: the peer saw no AUTH (the password never left)" \
+	bash -c "cat '$AUTHLOG'; [ ! -s '$AUTHLOG' ] && ! grep -rqs mail-s3cret '$STRIP' '$T/smtp-strip.log'"
+check "STARTTLS stripped: the peer got no mail" \
+	test "$(ls "$STRIP" 2>/dev/null | grep -c json)" -eq 0
+check "the daemon said once at start that auto acts as required" \
+	test "$(grep -c 'smtp_starttls = auto acts as required' "$STRIP_LOG")" -eq 1
+daemon_stop
+SMTP_URL=smtp://127.0.0.1:2527 write_conf 5 8s "$T/db/strip.db"
+check "without credentials check-config has no such note" \
+	bash -c "! '$SIPWARDEN' check-config -c '$CONF' | grep -q 'acts as required'"
+daemon_start || finish
+strip_mail() { [ "$(ls "$STRIP" 2>/dev/null | grep -c json)" -ge 1 ]; }
+ns_wait_for 30 strip_mail
+check "without credentials auto falls back to plain text: the waiting mail is delivered, no AUTH" \
+	bash -c "ls '$STRIP' | grep -q json && [ ! -s '$AUTHLOG' ] &&
+		grep -h '\"tls\": false' '$STRIP'/*.json | grep -q 'test mail'"
 SMTP_URL=
 
 # ---- the daily summary of a replayed day ----------------------------------------------------
@@ -273,7 +318,7 @@ check "ctl notify summary sends a summary now" \
 	test "$(nmails '"daily attack summary" in m.subject')" -eq $((before + 2))
 daemon_stop
 quiet_logs=()
-for l in "${DLOGS[@]:2}"; do [ "$l" != "$REFUSED_LOG" ] && quiet_logs+=("$l"); done
+for l in "${DLOGS[@]:2}"; do [ "$l" != "$REFUSED_LOG" ] && [ "$l" != "$STRIP_LOG" ] && quiet_logs+=("$l"); done
 check "the daemon logged no notification errors after the SMTP server came back" \
 	bash -c "! grep -h 'notify:' ${quiet_logs[*]} | grep -v 'daily summary' | grep -q ."
 

@@ -7,6 +7,11 @@
   peers.py smtp-tls HOST PORT DIR CERT KEY USER PASSWORD
                                    the same, but STARTTLS and AUTH (USER,
                                    PASSWORD) are required before MAIL
+  peers.py smtp-strip HOST PORT DIR AUTHLOG
+                                   what a man in the middle who strips
+                                   STARTTLS offers: no STARTTLS, AUTH in
+                                   clear; every AUTH attempt is appended to
+                                   AUTHLOG (the login and password it carried)
   peers.py webhook HOST PORT FILE  an HTTP server appending every POST body
                                    (one JSON line) to FILE; answers 204
   peers.py syslog PATH FILE        a unix datagram socket at PATH appending
@@ -26,7 +31,7 @@ def ready():
     print("ready", flush=True)
 
 
-def smtp(host, port, outdir, tls=None):
+def smtp(host, port, outdir, tls=None, authlog=None):
     import ssl
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult
@@ -59,6 +64,14 @@ def smtp(host, port, outdir, tls=None):
             return AuthResult(success=ok, auth_data=data if ok else None)
 
         kw = dict(tls_context=ctx, require_starttls=True, auth_required=True, authenticator=check)
+    if authlog:
+        def record(server, session, envelope, mechanism, data):
+            with open(authlog, "a", encoding="utf-8") as f:
+                f.write("%s %s %s\n" % (mechanism, data.login.decode("utf-8", "replace"),
+                                        data.password.decode("utf-8", "replace")))
+            return AuthResult(success=True, auth_data=data)
+
+        kw = dict(auth_require_tls=False, authenticator=record)
     c = Controller(Store(), hostname=host, port=int(port), decode_data=False, **kw)
     c.start()
     ready()
@@ -109,6 +122,8 @@ def main():
         smtp(*sys.argv[2:5])
     elif cmd == "smtp-tls" and len(sys.argv) == 9:
         smtp(*sys.argv[2:5], tls=sys.argv[5:9])
+    elif cmd == "smtp-strip" and len(sys.argv) == 6:
+        smtp(*sys.argv[2:5], authlog=sys.argv[5])
     elif cmd == "webhook" and len(sys.argv) == 5:
         webhook(*sys.argv[2:5])
     elif cmd == "syslog" and len(sys.argv) == 4:
