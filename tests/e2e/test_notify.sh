@@ -43,14 +43,6 @@ SIPWARDEN=${SIPWARDEN:-build/sipwarden}
 case $SIPWARDEN in /*) ;; *) SIPWARDEN="$ROOT/$SIPWARDEN" ;; esac
 . "$ROOT/tests/lib/tap.sh"
 
-# check LABEL CMD...: ok when CMD succeeds (its output is shown as a comment).
-check() {
-	local label=$1 out rc; shift
-	out=$("$@" 2>&1); rc=$?
-	[ -n "$out" ] && indent 8 <<<"$out"
-	if [ $rc -eq 0 ]; then ok "$label"; else notok "$label"; return 1; fi
-}
-
 if [ "$(id -u)" != 0 ]; then notok "must run as root (network namespaces)"; finish; fi
 for t in ip ss kamailio svmap timeout "$PY"; do
 	command -v "$t" >/dev/null 2>&1 || { notok "missing tool $t"; finish; }

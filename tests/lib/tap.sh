@@ -2,6 +2,7 @@
 #   ok LABEL / notok LABEL     one result line ("ok - ..." / "not ok - ...")
 #   note TEXT                  a comment line
 #   indent [N]                 stdin as comment lines (at most N, default 20)
+#   check LABEL CMD...         ok when CMD succeeds, its output as comment lines
 #   finish                     prints the total time and "N passed, N failed",
 #                              exits non-zero on any failure
 PASS=0 FAIL=0
@@ -10,6 +11,12 @@ ok()    { PASS=$((PASS + 1)); echo "ok - $*"; }
 notok() { FAIL=$((FAIL + 1)); echo "not ok - $*"; }
 note()  { echo "# $*"; }
 indent() { sed 's/^/#   /' | head -"${1:-20}"; }
+check() {
+	local label=$1 out rc; shift
+	out=$("$@" 2>&1); rc=$?
+	[ -n "$out" ] && indent 8 <<<"$out"
+	if [ $rc -eq 0 ]; then ok "$label"; else notok "$label"; return 1; fi
+}
 finish() {
 	echo "# total $((SECONDS - T_START)) s"
 	echo "$PASS passed, $FAIL failed"
