@@ -100,35 +100,60 @@ static size_t unit(char *u, const unsigned char *p, size_t k, uint32_t cp, enum 
 	return k;
 }
 
+/* The output: what was written (o), what the whole would take (total);
+ * once something did not fit, nothing more is written. */
+struct sink {
+	char *dst;
+	size_t cap, o, total;
+	bool full;
+};
+
+/* Appends m bytes: whole, or, when split is set (ASCII, every byte a
+ * character), as many as fit; else nothing. */
+static void emit(struct sink *k, const char *w, size_t m, bool split)
+{
+	size_t room = k->full ? 0 : k->cap - 1 - k->o, take = m <= room ? m : split ? room : 0;
+	if (take)
+		memcpy(k->dst + k->o, w, take);
+	k->o += take;
+	k->full = k->full || m > room;
+	k->total += m;
+}
+
+static bool plain_ascii(unsigned char c, enum text_mode mode)
+{
+	return c >= 0x20 && c < 0x7f && !(mode == TEXT_JSON && (c == '"' || c == '\\'));
+}
+
 size_t text_safe(char *dst, size_t cap, const char *s, size_t n, enum text_mode mode)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t o = 0, total = 0;
-	bool full = cap == 0;
+	struct sink k = { dst, cap, 0, 0, cap == 0 };
 	for (size_t i = 0; i < n;) {
-		char pl[12], js[24], *w = pl;
+		size_t r = i; /* a run of printable ASCII, the usual case: as it is */
+		while (r < n && plain_ascii(p[r], mode))
+			r++;
+		if (r > i) {
+			emit(&k, s + i, r - i, true);
+			i = r;
+			continue;
+		}
+		char pl[12], js[24];
 		uint32_t cp;
-		size_t k = decode(p + i, n - i, &cp), m = unit(pl, p + i, k, cp, mode);
-		i += k;
-		if (mode == TEXT_JSON) { /* escape " and \ of the plain form */
-			size_t j = 0;
-			for (size_t x = 0; x < m; x++) {
-				if (pl[x] == '"' || pl[x] == '\\')
-					js[j++] = '\\';
-				js[j++] = pl[x];
-			}
-			w = js;
-			m = j;
+		size_t len = decode(p + i, n - i, &cp), m = unit(pl, p + i, len, cp, mode), j = 0;
+		i += len;
+		if (mode != TEXT_JSON) {
+			emit(&k, pl, m, false);
+			continue;
 		}
-		total += m;
-		if (!full && o + m < cap) {
-			memcpy(dst + o, w, m);
-			o += m;
-		} else {
-			full = true;
+		for (size_t x = 0; x < m; x++) { /* escape " and \ of the plain form */
+			if (pl[x] == '"' || pl[x] == '\\')
+				js[j++] = '\\';
+			js[j++] = pl[x];
 		}
+		emit(&k, js, j, false);
 	}
 	if (cap)
-		dst[o] = '\0';
-	return total;
+		dst[k.o] = '\0';
+	return k.total;
 }
