@@ -535,16 +535,30 @@ void ctl_serve(struct daemon *d, int fd)
 
 /* Writes the daemon's answer in text_safe's terminal form: whatever a stored
  * string holds, no escape sequence reaches the terminal and the output is
- * valid UTF-8.  Safe answers pass unchanged. */
+ * valid UTF-8.  Safe answers pass unchanged.  In pieces of at most
+ * CTL_PIECE bytes, each ending at a line end (or, in a longer line, before a
+ * character's continuation bytes), so a large answer needs no large buffer. */
+#define CTL_PIECE 65536
 static void write_safe(FILE *f, const char *p, size_t n)
 {
-	char *buf = malloc(TEXT_SAFE_MAX(n));
+	char *buf = malloc(TEXT_SAFE_MAX(CTL_PIECE));
 	if (!buf) {
 		fputs("sipwarden ctl: out of memory\n", stderr);
 		return;
 	}
-	text_safe(buf, TEXT_SAFE_MAX(n), p, n, TEXT_LINES);
-	fputs(buf, f);
+	while (n) {
+		size_t k = n < CTL_PIECE ? n : CTL_PIECE;
+		const char *nl = k < n ? memrchr(p, '\n', k) : NULL;
+		if (nl)
+			k = (size_t)(nl - p) + 1;
+		else
+			while (k < n && k > CTL_PIECE - 4 && ((unsigned char)p[k] & 0xc0) == 0x80)
+				k--;
+		text_safe(buf, TEXT_SAFE_MAX(CTL_PIECE), p, k, TEXT_LINES);
+		fputs(buf, f);
+		p += k;
+		n -= k;
+	}
 	free(buf);
 }
 
