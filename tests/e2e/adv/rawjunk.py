@@ -17,7 +17,7 @@ gets no answer within S seconds.  Prints one line per step:
     round 1 401 403
     round 6 timeout
 and exits 0 (the test judges the lines), 2 on a local error.  IPv4 only;
-the SIP side comes from tests/e2e/daemon/sipc.py.
+the SIP side comes from tests/e2e/daemon/sipc.py (guess_rounds).
 """
 import argparse
 import os
@@ -26,19 +26,12 @@ import struct
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "daemon"))
+for d in ("daemon", "services"):
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", d))
+import pcapw  # noqa: E402
 import sipc  # noqa: E402
 
 ETH_P_ALL = 0x0003  # outgoing frames reach only ETH_P_ALL packet sockets
-
-
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
 
 
 def handshake_ack(sniff, src, sport, dst, timeout):
@@ -64,7 +57,7 @@ def handshake_ack(sniff, src, sport, dst, timeout):
 def inject(src, sport, dst, seq, ack, win, payload):
     tcp = struct.pack("!HHIIBBHHH", sport, 5060, seq & 0xFFFFFFFF, ack, 5 << 4, 0x18, win, 0, 0)
     s4, d4 = socket.inet_aton(src), socket.inet_aton(dst)
-    c = csum(s4 + d4 + struct.pack("!BBH", 0, 6, len(tcp) + len(payload)) + tcp + payload)
+    c = pcapw._csum(s4 + d4 + struct.pack("!BBH", 0, 6, len(tcp) + len(payload)) + tcp + payload)
     tcp = tcp[:16] + struct.pack("!H", c) + tcp[18:]
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp) + len(payload), 0x4242, 0x4000,
                      64, 6, 0, s4, d4)
@@ -80,6 +73,7 @@ def main():
     p.add_argument("--user", required=True)
     p.add_argument("--rounds", type=int, default=15)
     p.add_argument("--timeout", type=float, default=1.5)
+    p.add_argument("--pause", type=float, default=0.1)
     p.add_argument("--ahead", type=int, default=1 << 20)
     a = p.parse_args()
     out = lambda *x: print(*x, flush=True)
@@ -99,27 +93,7 @@ def main():
     body = b"REGISTER sip:junk SIP/2.0\r\nContent-Length: 0\r\n\r\n"
     inject(a.src, c.sport, a.dst, h[0] + a.ahead, h[1], h[2], body)
     out("junk seq %d (next %d + %d), %d bytes" % ((h[0] + a.ahead) & 0xFFFFFFFF, h[0], a.ahead, len(body)))
-    cseq = 1
-    for i in range(1, a.rounds + 1):
-        callid = sipc.rand(16) + "@" + a.src
-        m1 = sipc.Msg("REGISTER", a.src, c.sport, a.dst, "tcp", a.user, cseq, callid)
-        r1 = c.request(m1, a.timeout)
-        if not r1:
-            out("round %d timeout" % i)
-            break
-        chal = r1[1].get("www-authenticate")
-        if r1[0] != 401 or not chal:
-            out("round %d %d" % (i, r1[0]))
-            continue
-        cseq += 1
-        auth = sipc.digest(a.user, "wrong-%s" % sipc.rand(5), "REGISTER", m1.ruri, chal)
-        m2 = sipc.Msg("REGISTER", a.src, c.sport, a.dst, "tcp", a.user, cseq, callid, auth)
-        cseq += 1
-        r2 = c.request(m2, a.timeout)
-        out("round %d 401 %s" % (i, r2[0] if r2 else "timeout"))
-        if not r2:
-            break
-        time.sleep(0.1)
+    sipc.guess_rounds(c, a, out)
     c.s.close()
     return 0
 
