@@ -29,9 +29,13 @@
  *   carried the option, assumed 2^14 when we missed the handshake).  An ACK
  *   is believed only if it does not go back and does not pass the furthest
  *   window edge offered (the first one: not past what this side sent); the
- *   window edge never moves back.  A segment starting past that edge is
- *   ignored (tcp_ignored).  When the receiver acknowledges bytes we never
- *   had (capture loss), the hole is skipped (tcp_gaps).
+ *   window edge never moves back.  A segment starting past that edge, or
+ *   ending far behind the ACK, is ignored (tcp_ignored).  When the receiver
+ *   acknowledges bytes we never had (capture loss), the hole is skipped
+ *   (tcp_gaps).
+ * - Closing.  A RST is taken only where a data segment would be, a FIN
+ *   also not behind the stream: a blind one does not end the flow (which
+ *   would come back unverified, picked up at the next segment).
  * - No receiver seen yet (a one-way capture, or the first segments of a
  *   pickup).  A segment further than the reorder window either way is
  *   dropped (tcp_ignored); only DEC_FAR_RESTART such segments in a row, each
@@ -363,13 +367,28 @@ static void flow_ahead(struct dec *d, uint32_t i, uint32_t rel,
 	d->st.tcp_bytes += n;
 }
 
+/* Whether the receiver would look at a segment [seq, seq + n): with its
+ * ACKs known, one that starts inside its window and does not end more than
+ * the reorder window before its ACK; else one within the reorder window of
+ * the stream, either way. */
+static bool flow_plausible(const struct dec *d, const struct dec_flow *f, uint32_t seq,
+                           uint32_t n)
+{
+	int32_t win = (int32_t)d->cfg.reorder_window;
+	if (f->ack_seen)
+		return dec_seqdiff(seq, f->rcv_right) <= 0 &&
+		       dec_seqdiff(seq + n, f->rcv_ack) >= -win;
+	int32_t rel = dec_seqdiff(seq, f->next_seq);
+	return rel <= win && rel >= -win;
+}
+
 /* Places segment data starting at sequence number seq. */
 static void flow_place(struct dec *d, uint32_t i, uint32_t seq,
                        const uint8_t *data, uint32_t n, uint64_t ts)
 {
 	struct dec_flow *f = &d->flows[i];
-	int32_t rel = dec_seqdiff(seq, f->next_seq), win = (int32_t)d->cfg.reorder_window;
-	if (f->ack_seen ? dec_seqdiff(seq, f->rcv_right) > 0 : rel > win || rel < -win) {
+	int32_t rel = dec_seqdiff(seq, f->next_seq);
+	if (!flow_plausible(d, f, seq, n)) {
 		if (f->ack_seen)
 			d->st.tcp_ignored++;
 		else
@@ -483,6 +502,10 @@ void dec_tcp_segment(struct dec *d, const struct dec_ip *ip,
 	struct dec_flow *f = &d->flows[i];
 	f->last_ts = ts;
 	if (s->flags & DEC_TCP_RST) {
+		if (!flow_plausible(d, f, s->seq, 0)) {
+			d->st.tcp_ignored++;    /* a blind reset does not end the flow */
+			return;
+		}
 		flow_deliver(d, i, ts, true);
 		flow_free(d, i);
 		return;
@@ -496,11 +519,13 @@ void dec_tcp_segment(struct dec *d, const struct dec_ip *ip,
 	uint32_t seq = s->seq + syn, before = f->next_seq;
 	if (s->len)
 		flow_place(d, i, seq, s->data, (uint32_t)s->len, ts);
-	if (s->flags & DEC_TCP_FIN) {
-		f->fin_pending = true;
-		f->fin_seq = seq + (uint32_t)s->len;
-		if (dec_seqdiff(f->fin_seq + 1, f->snd_max) > 0)
-			f->snd_max = f->fin_seq + 1;
+	uint32_t end = seq + (uint32_t)s->len;
+	if ((s->flags & DEC_TCP_FIN) && dec_seqdiff(end, f->next_seq) >= 0 &&
+	    flow_plausible(d, f, seq, (uint32_t)s->len)) {
+		f->fin_pending = true;  /* a FIN behind the stream or outside it is not */
+		f->fin_seq = end;
+		if (dec_seqdiff(end + 1, f->snd_max) > 0)
+			f->snd_max = end + 1;
 	}
 	if (f->fin_pending && dec_seqdiff(f->next_seq, f->fin_seq) >= 0) {
 		flow_deliver(d, i, ts, true);

@@ -255,6 +255,27 @@ static void test_gaps(void)
 	free(r);
 }
 
+/* Blind resets and FINs behind the stream do not end a verified flow (it
+ * would come back unverified, picked up mid-stream); real ones do. */
+static void test_forged_close(void)
+{
+	struct rec *r = malloc(sizeof *r);
+	struct dec *d = mkdec(r, (struct dec_config){ 0 });
+	r->mode = C_LINE;
+	handshake(d, CLI);
+	cdata(d, CLI, 1001, "A\n");
+	tx(d, CLI, (struct ts){ .seq = 1003 + 5 * MB, .fl = F_RST });
+	tx(d, CLI, (struct ts){ .seq = 1003 - MB, .ack = 5001, .fl = F_RST | F_ACK });
+	tx(d, CLI, (struct ts){ .seq = 900, .ack = 5001, .fl = F_FIN | F_ACK, .win = 65535 });
+	cdata(d, CLI, 1003, "B\n");
+	CHECK(rec_is(r, "A\nB\n") && r->verified == 2 && r->fins == 0);
+	CHECK(stats(d).tcp_ignored == 2 && stats(d).flows_active == 2);
+	tx(d, CLI, (struct ts){ .seq = 1005, .ack = 5001, .fl = F_FIN | F_ACK, .win = 65535 });
+	CHECK(stats(d).flows_active == 1);
+	dec_free(d);
+	free(r);
+}
+
 /* Window scaling: the server offers 100 << 7 = 12800 bytes when both SYNs
  * carried the option, 100 when only one did, and any shift is assumed for
  * a handshake we did not see. */
@@ -292,6 +313,7 @@ int main(void)
 	test_junk();
 	test_far_restart();
 	test_gaps();
+	test_forged_close();
 	test_wscale();
 	return T_DONE();
 }

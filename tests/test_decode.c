@@ -362,7 +362,9 @@ static void test_tcp_basic(void)
 	/* mid-stream pickup, then RST */
 	seg(d, 2001, 123456, 0, "mid\npart", T0);
 	CHECK(rec_is(r, "mid\n") && stats(d).flows_active == 1);
-	seg(d, 2001, 0, F_RST, "", T0);
+	seg(d, 2001, 5, F_RST, "", T0);         /* a blind reset far off: ignored */
+	CHECK(r->fins == 1 && stats(d).flows_active == 1 && stats(d).tcp_ignored == 1);
+	seg(d, 2001, 123464, F_RST, "", T0);
 	CHECK(r->fins == 2 && stats(d).flows_active == 0);
 	/* pure ACKs do not create flows; ports not of interest are ignored */
 	seg(d, 2002, 5, 0, "", T0);
