@@ -564,6 +564,23 @@ static void seed_tcp(struct seed *s, uint32_t seq, uint8_t fl, const char *msg)
 	seed_add(s, DEC_LINK_RAW, l3, ip4(l3, &(struct v4){ .proto = 6 }, l4, n));
 }
 
+/* A segment of a connection 40000 <-> SIP with ACK number and window,
+ * from the server when srv; ws > 0 adds a window scale option ws - 1. */
+static void seed_conn(struct seed *s, bool srv, uint32_t seq, uint32_t ack, uint8_t fl,
+                      uint8_t ws, const char *msg)
+{
+	uint8_t pl[512], l4[600], l3[700];
+	size_t o = ws ? 4 : 0, n = strlen(msg);
+	memcpy(pl, "\x01\x03\x03", 3);
+	pl[3] = (uint8_t)(ws - 1);
+	memcpy(pl + o, msg, n);
+	size_t m = tcp(l4, srv ? SIP : 40000, srv ? 40000 : SIP, seq, fl, pl, o + n);
+	put32(l4 + 8, ack);
+	put16(l4 + 14, 512);
+	l4[12] = (uint8_t)((5 + o / 4) << 4);
+	seed_add(s, DEC_LINK_RAW, l3, ip4(l3, &(struct v4){ .proto = 6, .rev = srv }, l4, m));
+}
+
 static int write_corpus(const char *dir)
 {
 	static const char *names[W__N] = { "eth", "vlan", "qinq", "q9100", "sll", "sll2",
@@ -605,6 +622,17 @@ static int write_corpus(const char *dir)
 	seed_tcp(s, 1001, 0, "OPTIONS si");
 	seed_tcp(s, 1021, F_FIN, "OPTIONS sip:a SIP/2.0\r\n\r\n");
 	seed_write(dir, "tcp_stream", s);
+	/* a verified connection with window scaling, the server's answers and
+	 * ACKs, junk far ahead, a capture gap the server's ACK skips, a reset */
+	seed_conn(s, false, 1000, 0, F_SYN, 8, "");
+	seed_conn(s, true, 5000, 1001, F_SYN | F_ACK, 8, "");
+	seed_conn(s, false, 1001, 5001, F_ACK, 0, "REGISTER sip:a SIP/2.0\r\n\r\n");
+	seed_conn(s, true, 5001, 1027, F_ACK, 0, "SIP/2.0 401 x\r\n\r\n");
+	seed_conn(s, false, 1001 + (1u << 20), 5019, F_ACK, 0, "junk");
+	seed_conn(s, false, 1037, 5019, F_ACK, 0, "after a gap\r\n");
+	seed_conn(s, true, 5019, 1050, F_ACK, 0, "");
+	seed_conn(s, false, 1050, 5019, F_RST | F_ACK, 0, "");
+	seed_write(dir, "tcp_verified", s);
 	free(s);
 	return 0;
 }
