@@ -280,8 +280,9 @@ static void flow_ack(struct dec *d, uint32_t xi, uint32_t y, const struct dec_se
 	}
 	if (dec_seqdiff(ack, x->next_seq) <= 0)
 		return;
-	while (dec_seqdiff(ack, x->next_seq) > 0)
+	do
 		flow_skip(d, xi, ack - x->next_seq, ts);
+	while (dec_seqdiff(ack, x->next_seq) > 0);
 	flow_flush(d, xi, ts);
 }
 
