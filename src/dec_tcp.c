@@ -18,9 +18,10 @@
  * Rules (an attacker can send any segment it likes, so no single segment
  * may move the stream):
  *
- * - Handshake.  A direction is verified (packet.tcp_verified) once we saw
- *   its SYN, the other side's SYN-ACK acknowledging it (ISN S), and then a
- *   segment of it whose ACK lies in [S+1, what the other side sent].  A
+ * - Handshake.  A connection (both directions) is verified
+ *   (packet.tcp_verified) once we saw the client's SYN, the server's SYN-ACK
+ *   acknowledging it (ISN S), and then a client segment whose ACK lies in
+ *   [S+1, what the server sent].  A
  *   wrong ACK, or a second SYN-ACK with another ISN, makes the connection
  *   unverifiable; data on the SYN, bare segments and flows picked up
  *   mid-stream are delivered unverified.
@@ -51,7 +52,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DEC_FAR_RESTART 4
+#define DEC_FAR_RESTART 4       /* no ACK seen: far segments in a row that restart */
 
 static uint64_t flow_hash(const struct dec *d, const struct ipaddr *src,
                           const struct ipaddr *dst, uint16_t sport, uint16_t dport)

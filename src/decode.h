@@ -4,7 +4,9 @@
  * loopback/NULL (BSD and Linux byte orders) and raw IP; IPv4 (with options)
  * and IPv6 (with extension headers); IP fragment reassembly (both families,
  * bounded table, timeout); UDP; TCP with per-flow stream reassembly (bounded
- * number of flows and bytes per flow, idle expiry).
+ * number of flows and bytes per flow, idle expiry) that follows the
+ * receiver's ACKs and window, so forged segments cannot move the stream, and
+ * marks connections whose handshake it saw (packet.tcp_verified).
  *
  * All memory is allocated in dec_new(); the per-frame path allocates nothing. */
 #ifndef SW_DECODE_H
