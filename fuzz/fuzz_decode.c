@@ -27,7 +27,9 @@ struct fuzz_state {
 static size_t fz_deliver(void *ctx, const struct packet *p)
 {
 	struct fuzz_state *s = ctx;
-	unsigned acc = p->sport ^ p->dport ^ p->proto ^ p->tcp_fin;
+	unsigned acc = p->sport ^ p->dport ^ p->proto ^ p->tcp_fin ^ (unsigned)p->tcp_verified << 3;
+	if (p->tcp_verified && p->proto != 6)
+		abort();        /* only a TCP handshake verifies */
 	for (size_t i = 0; i < p->len; i++)
 		acc = acc * 31 + p->data[i];
 	acc ^= p->src.b[15] ^ p->dst.b[0];

@@ -27,8 +27,10 @@ struct dec_ip {
 /* One TCP segment after its header. */
 struct dec_seg {
 	uint16_t sport, dport;
-	uint32_t seq;
+	uint32_t seq, ack;
+	uint16_t win;           /* advertised window, unscaled */
 	uint8_t flags;
+	uint8_t wscale;         /* SYN: window scale option, DEC_WS_NONE if absent */
 	const uint8_t *data;
 	size_t len;
 };
@@ -36,6 +38,9 @@ struct dec_seg {
 #define DEC_TCP_FIN 0x01
 #define DEC_TCP_SYN 0x02
 #define DEC_TCP_RST 0x04
+#define DEC_TCP_ACK 0x10
+#define DEC_WS_NONE 0xff
+#define DEC_WS_MAX 14           /* RFC 7323; also assumed when the handshake was not seen */
 
 /* Links of one table entry: hash chain and age-ordered list (oldest first). */
 struct dec_lnk {
@@ -57,14 +62,35 @@ struct dec_frag {
 	uint64_t first_ts;
 };
 
+/* Handshake of the connection, kept in the direction that sent the SYN. */
+enum dec_hs {
+	DEC_HS_NONE,            /* no SYN seen from this direction */
+	DEC_HS_SYN,             /* SYN seen, waiting for the SYN-ACK */
+	DEC_HS_SYNACK,          /* SYN-ACK seen (the other direction's isn) */
+	DEC_HS_DONE,            /* this side acknowledged isn+1: verified */
+	DEC_HS_BAD,             /* wrong ACK or two different SYN-ACKs: never verified */
+};
+
+/* One direction of a TCP connection.  The rcv_* fields are what the
+ * receiver (the other direction's sender) told us in its ACKs. */
 struct dec_flow {
 	struct ipaddr src, dst;
 	uint16_t sport, dport;
+	uint32_t rev;           /* the reverse direction's entry, or DEC_NIL */
 	uint32_t next_seq;      /* sequence number of buf[len] */
 	uint32_t len;           /* contiguous unconsumed bytes at the buffer start */
 	uint32_t fin_seq;
 	uint32_t isn;
-	bool fin_pending, syn_seen;
+	uint32_t snd_max;       /* end of the furthest segment taken (SYN and FIN count) */
+	uint32_t rcv_ack;       /* receiver's latest ACK (valid when ack_seen) */
+	uint32_t rcv_right;     /* furthest right window edge the receiver offered */
+	uint32_t far_next;      /* no ACK yet: where the last far segment ended */
+	bool fin_pending, syn_seen, ack_seen, verified;
+	bool dropped;           /* a segment the receiver may accept was not stored */
+	bool desync;            /* DEC_A_TCP_DESYNC reported */
+	uint8_t hs;             /* enum dec_hs */
+	uint8_t wopt;           /* window scale option of our SYN, DEC_WS_NONE if none */
+	uint8_t far_n;          /* consecutive far segments continuing each other */
 	uint8_t nooo;
 	uint32_t ooo[DEC_OOO_MAX][2]; /* [seq, end) ahead of next_seq, stored in place */
 	uint64_t last_ts;

@@ -18,6 +18,7 @@ static const char *const anomaly_names[DEC_A__COUNT] = {
 	[DEC_A_FRAG_OVERSIZE] = "frag_oversize",
 	[DEC_A_FRAG_TIMEOUT] = "frag_timeout",
 	[DEC_A_TCP_OVERFLOW] = "tcp_overflow",
+	[DEC_A_TCP_DESYNC] = "tcp_desync",
 };
 
 const char *dec_anomaly_name(enum dec_anomaly a)
@@ -195,6 +196,25 @@ static void dec_udp(struct dec *d, const struct dec_ip *ip, uint64_t ts)
 		d->cb.deliver(d->cb.ctx, &pkt);
 }
 
+/* The window scale option (kind 3) among n bytes of TCP options, capped at
+ * DEC_WS_MAX; DEC_WS_NONE when absent or the options are malformed. */
+static uint8_t tcp_wscale(const uint8_t *o, size_t n)
+{
+	size_t i = 0;
+	while (i < n && o[i] != 0) {
+		if (o[i] == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= n || o[i + 1] < 2 || i + o[i + 1] > n)
+			return DEC_WS_NONE;
+		if (o[i] == 3 && o[i + 1] == 3)
+			return o[i + 2] > DEC_WS_MAX ? DEC_WS_MAX : o[i + 2];
+		i += o[i + 1];
+	}
+	return DEC_WS_NONE;
+}
+
 static void dec_tcp(struct dec *d, const struct dec_ip *ip, uint64_t ts)
 {
 	if (ip->len < 20) {
@@ -214,13 +234,16 @@ static void dec_tcp(struct dec *d, const struct dec_ip *ip, uint64_t ts)
 	d->st.tcp_segments++;
 	struct dec_seg s = {
 		.sport = dec_be16(p), .dport = dec_be16(p + 2),
-		.seq = dec_be32(p + 4), .flags = p[13] & 0x07,
+		.seq = dec_be32(p + 4), .ack = dec_be32(p + 8), .win = dec_be16(p + 14),
+		.flags = p[13] & 0x17, .wscale = DEC_WS_NONE,
 		.data = p + off, .len = ip->len - off,
 	};
 	if (!dec_port_ok(d, s.sport) && !dec_port_ok(d, s.dport)) {
 		d->st.not_interesting++;
 		return;
 	}
+	if (s.flags & DEC_TCP_SYN)
+		s.wscale = tcp_wscale(p + 20, off - 20);
 	dec_tcp_segment(d, ip, &s, ts);
 }
 

@@ -4,7 +4,9 @@
  * loopback/NULL (BSD and Linux byte orders) and raw IP; IPv4 (with options)
  * and IPv6 (with extension headers); IP fragment reassembly (both families,
  * bounded table, timeout); UDP; TCP with per-flow stream reassembly (bounded
- * number of flows and bytes per flow, idle expiry).
+ * number of flows and bytes per flow, idle expiry) that follows the
+ * receiver's ACKs and window, so forged segments cannot move the stream, and
+ * marks connections whose handshake it saw (packet.tcp_verified).
  *
  * All memory is allocated in dec_new(); the per-frame path allocates nothing. */
 #ifndef SW_DECODE_H
@@ -34,6 +36,9 @@ enum dec_anomaly {
 	DEC_A_FRAG_OVERSIZE,     /* reassembled datagram > 65535 bytes */
 	DEC_A_FRAG_TIMEOUT,      /* incomplete datagram expired */
 	DEC_A_TCP_OVERFLOW,      /* stream data beyond the per-flow buffer */
+	DEC_A_TCP_DESYNC,        /* a TCP stream that cannot be followed: the receiver
+	                          * took bytes we could not keep, or its ACKs disagree
+	                          * with the stream (src: the stream's sender) */
 	DEC_A__COUNT
 };
 
@@ -86,6 +91,11 @@ struct dec_stats {
 	uint64_t frames, ip_packets, udp, tcp_segments, not_ip, not_interesting;
 	uint64_t fragments, reassembled, tcp_bytes, tcp_retrans, tcp_out_of_order;
 	uint64_t flows_active, flows_evicted;
+	uint64_t tcp_ignored;    /* segments outside what the receiver accepts, or odd
+	                          * far segments of a flow whose receiver is unknown */
+	uint64_t tcp_gaps;       /* holes skipped because the receiver acknowledged
+	                          * bytes the capture never had */
+	uint64_t tcp_verified;   /* connections whose handshake was verified */
 	uint64_t anomalies[DEC_A__COUNT];
 };
 

@@ -2,157 +2,10 @@
  * payloads, anomalies and counters.  `test_decode --corpus DIR` instead
  * writes the fuzz seed corpus: records of [index into fuzz_links[]][frame],
  * several joined by fuzz_sep, as fuzz/fuzz_decode.c reads them. */
-#include "decode.h"
-#include "t.h"
+#include "dec_t.h"
 
-#include <stdlib.h>
-
-#define SIP 5060
-#define T0 1700000000000000ULL
-
-static const uint8_t A4[4] = { 198, 51, 100, 1 }, B4[4] = { 203, 0, 113, 5 };
-static const uint8_t A6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
-static const uint8_t B6[16] = { 0x20, 0x01, 0x0d, 0xb8, [14] = 1, [15] = 2 };
 static const int fuzz_links[] = { 0, 1, 101, 12, 14, 108, 113, 276, 228, 229 };
 static const uint8_t fuzz_sep[4] = { 0xde, 0xc0, 0xfe, 0xed };
-
-enum { C_ALL, C_LINE, C_NONE };
-
-struct rec {
-	int mode, calls, fins;
-	int an[DEC_A__COUNT];
-	struct packet last;
-	size_t n;
-	char data[140000];
-};
-
-static size_t rec_deliver(void *ctx, const struct packet *p)
-{
-	struct rec *r = ctx;
-	size_t take = p->len;
-	r->calls++;
-	r->fins += p->tcp_fin;
-	r->last = *p;
-	r->last.data = NULL;
-	if (p->proto == 6 && r->mode == C_NONE)
-		take = 0;
-	if (p->proto == 6 && r->mode == C_LINE) {
-		const uint8_t *nl = memchr(p->data, '\n', p->len);
-		take = nl ? (size_t)(nl - p->data) + 1 : 0;
-	}
-	if (r->n + take <= sizeof r->data) {
-		memcpy(r->data + r->n, p->data, take);
-		r->n += take;
-	}
-	return take;
-}
-
-static void rec_anomaly(void *ctx, uint64_t ts, const struct ipaddr *src,
-                        enum dec_anomaly what)
-{
-	struct rec *r = ctx;
-	(void)ts;
-	(void)src;
-	r->an[what]++;
-}
-
-static bool rec_is(const struct rec *r, const char *s)
-{
-	return r->n == strlen(s) && memcmp(r->data, s, r->n) == 0;
-}
-
-static const uint8_t *portmap(void)
-{
-	static uint8_t m[8192];
-	m[SIP >> 3] |= 1u << (SIP & 7);
-	return m;
-}
-
-static struct dec *mkdec(struct rec *r, struct dec_config c)
-{
-	memset(r, 0, sizeof *r);
-	c.port_map = portmap();
-	struct dec_callbacks cb = { rec_deliver, rec_anomaly, r };
-	struct dec *d = dec_new(&c, &cb);
-	if (!d)
-		_exit(2);
-	return d;
-}
-
-static struct dec_stats stats(const struct dec *d)
-{
-	struct dec_stats s;
-	dec_stats_get(d, &s);
-	return s;
-}
-
-/* ---- frame builders --------------------------------------------------- */
-
-static void put16(uint8_t *p, unsigned v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
-static void put32(uint8_t *p, uint32_t v) { put16(p, v >> 16); put16(p + 2, v & 0xffff); }
-
-static size_t udp(uint8_t *o, uint16_t sp, uint16_t dp, const void *pl, size_t n)
-{
-	put16(o, sp);
-	put16(o + 2, dp);
-	put16(o + 4, (unsigned)(8 + n));
-	put16(o + 6, 0);
-	memcpy(o + 8, pl, n);
-	return 8 + n;
-}
-
-#define F_FIN 1
-#define F_SYN 2
-#define F_RST 4
-#define F_ACK 16
-
-static size_t tcp(uint8_t *o, uint16_t sp, uint16_t dp, uint32_t seq, uint8_t fl,
-                  const void *pl, size_t n)
-{
-	memset(o, 0, 20);
-	put16(o, sp);
-	put16(o + 2, dp);
-	put32(o + 4, seq);
-	o[12] = 5 << 4;
-	o[13] = fl;
-	memcpy(o + 20, pl, n);
-	return 20 + n;
-}
-
-struct v4 { uint16_t id, off; bool mf; uint8_t optlen, proto; };
-
-static size_t ip4(uint8_t *o, const struct v4 *h, const void *l4, size_t n)
-{
-	size_t hl = 20u + h->optlen;
-	memset(o, 0, hl);
-	o[0] = (uint8_t)(0x40 | hl / 4);
-	put16(o + 2, (unsigned)(hl + n));
-	put16(o + 4, h->id);
-	put16(o + 6, (unsigned)(h->off / 8 | (h->mf ? 0x2000 : 0)));
-	o[8] = 64;
-	o[9] = h->proto;
-	memcpy(o + 12, A4, 4);
-	memcpy(o + 16, B4, 4);
-	memset(o + 20, 1, h->optlen);   /* NOP options */
-	memcpy(o + hl, l4, n);
-	return hl + n;
-}
-
-static size_t ip6(uint8_t *o, uint8_t nh, const uint8_t *ext, size_t elen,
-                  const void *l4, size_t n)
-{
-	memset(o, 0, 40);
-	o[0] = 0x60;
-	put16(o + 4, (unsigned)(elen + n));
-	o[6] = nh;
-	o[7] = 64;
-	memcpy(o + 8, A6, 16);
-	memcpy(o + 24, B6, 16);
-	if (elen)
-		memcpy(o + 40, ext, elen);
-	memcpy(o + 40 + elen, l4, n);
-	return 40 + elen + n;
-}
 
 /* Generic extension header (hop-by-hop, routing, destination options). */
 static size_t ext(uint8_t *o, uint8_t next, size_t len)
@@ -226,21 +79,6 @@ static size_t wrap(int w, bool v6, const uint8_t *l3, size_t n, uint8_t *o, int 
 	return h + n;
 }
 
-static void send_raw(struct dec *d, const uint8_t *l3, size_t n, uint64_t ts)
-{
-	CHECK(dec_frame(d, DEC_LINK_RAW, l3, n, ts) == 0);
-}
-
-/* One TCP segment sport -> SIP over IPv4, raw link. */
-static void seg(struct dec *d, uint16_t sp, uint32_t seq, uint8_t fl, const char *s,
-                uint64_t ts)
-{
-	uint8_t l4[4096], l3[4200];
-	size_t n = tcp(l4, sp, SIP, seq, fl | F_ACK, s, strlen(s));
-	send_raw(d, l3, ip4(l3, &(struct v4){ .proto = 6 }, l4, n), ts);
-}
-
-/* ---- link and network layer ------------------------------------------- */
 
 static void test_links(void)
 {
@@ -524,7 +362,9 @@ static void test_tcp_basic(void)
 	/* mid-stream pickup, then RST */
 	seg(d, 2001, 123456, 0, "mid\npart", T0);
 	CHECK(rec_is(r, "mid\n") && stats(d).flows_active == 1);
-	seg(d, 2001, 0, F_RST, "", T0);
+	seg(d, 2001, 5, F_RST, "", T0);         /* a blind reset far off: ignored */
+	CHECK(r->fins == 1 && stats(d).flows_active == 1 && stats(d).tcp_ignored == 1);
+	seg(d, 2001, 123464, F_RST, "", T0);
 	CHECK(r->fins == 2 && stats(d).flows_active == 0);
 	/* pure ACKs do not create flows; ports not of interest are ignored */
 	seg(d, 2002, 5, 0, "", T0);
@@ -555,11 +395,12 @@ static void test_tcp_order(void)
 	seg(d, 2001, 0xfffffffeu, 0, "efgh", T0);
 	seg(d, 2001, 0xfffffffau, 0, "abcd", T0);
 	CHECK(rec_is(r, "abcdefghij\n"));
-	/* a segment past the reorder window restarts the stream there */
+	/* a segment past the reorder window is dropped; the stream goes on */
 	r->n = 0;
 	seg(d, 2002, 0, 0, "a", T0);
 	seg(d, 2002, 70000, 0, "late\n", T0);
-	CHECK(rec_is(r, "late\n"));
+	seg(d, 2002, 1, 0, "b\n", T0);
+	CHECK(rec_is(r, "ab\n") && stats(d).tcp_ignored == 1);
 	dec_free(d);
 	free(r);
 }
@@ -600,12 +441,13 @@ static void test_tcp_limits(void)
 	big[200] = 0;
 	seg(d, 2005, 0, 0, big, T0);
 	CHECK(rec_is(r, big) && r->an[DEC_A_TCP_OVERFLOW] == 1);
-	/* out-of-order data that would not fit the buffer restarts the stream */
+	/* out-of-order data that would not fit the buffer is dropped */
 	r->mode = C_LINE;
 	r->n = 0;
 	seg(d, 2006, 0, 0, "a", T0);
 	seg(d, 2006, 60, 0, "0123456789\n", T0);
-	CHECK(rec_is(r, "0123456789\n"));
+	seg(d, 2006, 1, 0, "b\n", T0);
+	CHECK(rec_is(r, "ab\n") && stats(d).tcp_ignored == 1);
 	dec_free(d);
 	free(r);
 }
@@ -671,6 +513,7 @@ static void test_misc(void)
 	CHECK(strcmp(dec_anomaly_name(DEC_A_FRAG_OVERSIZE), "frag_oversize") == 0);
 	CHECK(strcmp(dec_anomaly_name(DEC_A_FRAG_TIMEOUT), "frag_timeout") == 0);
 	CHECK(strcmp(dec_anomaly_name(DEC_A_TCP_OVERFLOW), "tcp_overflow") == 0);
+	CHECK(strcmp(dec_anomaly_name(DEC_A_TCP_DESYNC), "tcp_desync") == 0);
 	CHECK(strcmp(dec_anomaly_name(DEC_A__COUNT), "unknown") == 0);
 	struct dec *d = dec_new(NULL, NULL);    /* defaults, no callbacks */
 	uint8_t l3[128];
@@ -721,6 +564,23 @@ static void seed_tcp(struct seed *s, uint32_t seq, uint8_t fl, const char *msg)
 	seed_add(s, DEC_LINK_RAW, l3, ip4(l3, &(struct v4){ .proto = 6 }, l4, n));
 }
 
+/* A segment of a connection 40000 <-> SIP with ACK number and window,
+ * from the server when srv; ws > 0 adds a window scale option ws - 1. */
+static void seed_conn(struct seed *s, bool srv, uint32_t seq, uint32_t ack, uint8_t fl,
+                      uint8_t ws, const char *msg)
+{
+	uint8_t pl[512], l4[600], l3[700];
+	size_t o = ws ? 4 : 0, n = strlen(msg);
+	memcpy(pl, "\x01\x03\x03", 3);
+	pl[3] = (uint8_t)(ws - 1);
+	memcpy(pl + o, msg, n);
+	size_t m = tcp(l4, srv ? SIP : 40000, srv ? 40000 : SIP, seq, fl, pl, o + n);
+	put32(l4 + 8, ack);
+	put16(l4 + 14, 512);
+	l4[12] = (uint8_t)((5 + o / 4) << 4);
+	seed_add(s, DEC_LINK_RAW, l3, ip4(l3, &(struct v4){ .proto = 6, .rev = srv }, l4, m));
+}
+
 static int write_corpus(const char *dir)
 {
 	static const char *names[W__N] = { "eth", "vlan", "qinq", "q9100", "sll", "sll2",
@@ -762,6 +622,17 @@ static int write_corpus(const char *dir)
 	seed_tcp(s, 1001, 0, "OPTIONS si");
 	seed_tcp(s, 1021, F_FIN, "OPTIONS sip:a SIP/2.0\r\n\r\n");
 	seed_write(dir, "tcp_stream", s);
+	/* a verified connection with window scaling, the server's answers and
+	 * ACKs, junk far ahead, a capture gap the server's ACK skips, a reset */
+	seed_conn(s, false, 1000, 0, F_SYN, 8, "");
+	seed_conn(s, true, 5000, 1001, F_SYN | F_ACK, 8, "");
+	seed_conn(s, false, 1001, 5001, F_ACK, 0, "REGISTER sip:a SIP/2.0\r\n\r\n");
+	seed_conn(s, true, 5001, 1027, F_ACK, 0, "SIP/2.0 401 x\r\n\r\n");
+	seed_conn(s, false, 1001 + (1u << 20), 5019, F_ACK, 0, "junk");
+	seed_conn(s, false, 1037, 5019, F_ACK, 0, "after a gap\r\n");
+	seed_conn(s, true, 5019, 1050, F_ACK, 0, "");
+	seed_conn(s, false, 1050, 5019, F_RST | F_ACK, 0, "");
+	seed_write(dir, "tcp_verified", s);
 	free(s);
 	return 0;
 }

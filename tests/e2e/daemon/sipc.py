@@ -184,16 +184,10 @@ class TcpConn:
                 return r
 
 
-def tcp_session(a):
-    out = lambda *x: print(*x, flush=True)
-    try:
-        c = TcpConn(a.src, a.dst, a.timeout)
-    except OSError as e:
-        out("connect-error %s" % e)
-        return 2
-    out("conn %s -> %s" % (hostport(a.src, c.sport), hostport(a.dst, 5060)))
-    r = c.request(Msg("OPTIONS", a.src, c.sport, a.dst, "tcp"), a.timeout)
-    out("options-before %s" % (r[0] if r else "timeout"))
+def guess_rounds(c, a, out):
+    """On connection c: up to a.rounds rounds of REGISTER (401) + REGISTER
+    with a wrong password for a.user, a.pause apart, until one gets no
+    answer within a.timeout; prints "round N 401 403" / "round N timeout"."""
     cseq = 1
     for i in range(1, a.rounds + 1):
         callid = rand(16) + "@" + a.src
@@ -215,6 +209,19 @@ def tcp_session(a):
         if not r2:
             break
         time.sleep(a.pause)
+
+
+def tcp_session(a):
+    out = lambda *x: print(*x, flush=True)
+    try:
+        c = TcpConn(a.src, a.dst, a.timeout)
+    except OSError as e:
+        out("connect-error %s" % e)
+        return 2
+    out("conn %s -> %s" % (hostport(a.src, c.sport), hostport(a.dst, 5060)))
+    r = c.request(Msg("OPTIONS", a.src, c.sport, a.dst, "tcp"), a.timeout)
+    out("options-before %s" % (r[0] if r else "timeout"))
+    guess_rounds(c, a, out)
     if a.flag:
         end = time.monotonic() + a.flag_wait
         while not os.path.exists(a.flag) and time.monotonic() < end:
