@@ -347,6 +347,8 @@ static const char *headers(struct sip_ps *s, const char *p)
 	while (p < e) {
 		const char *eol, *nx, *q;
 		uint32_t colon = 0;
+		if (!sip_step(s))
+			return sip_skip_headers(s, p, fields);
 #if SIP_SSE2
 		if (e - p >= 32) {
 			__m128i v0 = sip_vld(p), v1 = sip_vld(p + 16);
@@ -399,6 +401,18 @@ static const char *headers(struct sip_ps *s, const char *p)
 	s->lf = false;
 	s->fields = fields;
 	return e;
+}
+
+const char *sip_skip_headers(struct sip_ps *s, const char *p, size_t fields)
+{
+	const char *e = s->end, *from = p - 1; /* p follows an LF */
+	const char *a = memmem(from, (size_t)(e - from), "\n\n", 2);
+	const char *b = memmem(from, (size_t)((a ? a + 2 : e) - from), "\n\r\n", 3);
+	s->fields = fields;
+	s->lf = a || b;
+	if (b && (!a || b < a))
+		return b + 3;
+	return a ? a + 2 : e;
 }
 
 /* a and b hold the same bytes. */
@@ -579,9 +593,10 @@ long sip_frame(const char *buf, size_t len)
 	if (hend - s > SIP_MAX_MESSAGE)
 		return -1;
 	long cl = -1;
+	unsigned lines = 0;
 	const char *p = (const char *)memchr(s, '\n', (size_t)(hend - s)) + 1;
 	for (; p < hend; p = (const char *)memchr(p, '\n', (size_t)(hend - p)) + 1)
-		if (!frame_cl(p, hend, &cl))
+		if (++lines > SIP_MAX_WORK || !frame_cl(p, hend, &cl))
 			return -1;
 	if (cl < 0 || (hend - s) + cl > SIP_MAX_MESSAGE)
 		return -1;
@@ -612,7 +627,7 @@ static const char *const anomaly_names[SIP_A__COUNT] = {
 	"bad_number", "bad_uri", "unbalanced", "control_char",
 	"oversize_message", "oversize_header", "too_many_headers",
 	"too_many_vias", "bad_header", "bad_via", "truncated",
-	"duplicate_header",
+	"duplicate_header", "work_budget",
 };
 
 const char *sip_method_name(enum sip_method m)
