@@ -403,16 +403,34 @@ static const char *headers(struct sip_ps *s, const char *p)
 	return e;
 }
 
+/* The first LF at or after p that ends a blank line (LF LF or LF CR LF),
+ * or NULL.  Sixteen bytes at a time, the LF and CR bits of the bytes one
+ * and two further on lined up with them: a header part of 13,000 tiny lines
+ * costs no more than one of a few long ones. */
+static const char *blank_line(const char *p, const char *e)
+{
+#if SIP_SSE2
+	for (; e - p >= 18; p += 16) {
+		__m128i v1 = sip_vld(p + 1);
+		unsigned m = sip_vbits(sip_veq(sip_vld(p), '\n')) &
+			     (sip_vbits(sip_veq(v1, '\n')) |
+			      (sip_vbits(sip_veq(v1, '\r')) & sip_vbits(sip_veq(sip_vld(p + 2), '\n'))));
+		if (m)
+			return p + __builtin_ctz(m);
+	}
+#endif
+	for (; e - p >= 2; p++)
+		if (*p == '\n' && (p[1] == '\n' || (p[1] == '\r' && e - p >= 3 && p[2] == '\n')))
+			return p;
+	return NULL;
+}
+
 const char *sip_skip_headers(struct sip_ps *s, const char *p, size_t fields)
 {
-	const char *e = s->end, *from = p - 1; /* p follows an LF */
-	const char *a = memmem(from, (size_t)(e - from), "\n\n", 2);
-	const char *b = memmem(from, (size_t)((a ? a + 2 : e) - from), "\n\r\n", 3);
+	const char *b = blank_line(p - 1, s->end); /* p follows an LF */
 	s->fields = fields;
-	s->lf = a || b;
-	if (b && (!a || b < a))
-		return b + 3;
-	return a ? a + 2 : e;
+	s->lf = b != NULL;
+	return !b ? s->end : b + (b[1] == '\n' ? 2 : 3);
 }
 
 /* a and b hold the same bytes. */

@@ -492,19 +492,21 @@ static void test_work_budget(void)
 {
 	static struct wb w;
 	struct dns_msg m;
-	/* questions that each end in the longest allowed chain of pointers:
-	 * "a" at 12, then 127 pointers each to the one before */
-	header(&w, 0x0100, 0xffff, 0, 0, 0);
-	put(&w, "\x01" "a\x00\x00\x01\x00\x01", 7);
+	/* records that each end in the longest allowed chain of pointers: the
+	 * root at 12, 127 pointers in the first answer's RDATA each to the one
+	 * before, then answers named by a pointer to the last one (128 jumps) */
+	header(&w, 0x8180, 1, 0xffff, 0, 0);
+	put(&w, "\x00\x00\x01\x00\x01", 5);
+	put(&w, "\x00\x00\x63\x00\x01" TTL, 9);
+	put16(&w, 2 * 127);
 	put16(&w, 0xc000 | 12);
 	for (unsigned i = 1; i < 127; i++)
-		put16(&w, 0xc000 | (19 + 2 * (i - 1)));
-	size_t last = 19 + 2 * 126;
-	while (w.n + 6 <= 65535) {
-		put16(&w, 0xc000 | (unsigned)(last - 2));
-		put(&w, "\x00\x01\x00\x01", 4);
+		put16(&w, 0xc000 | (28 + 2 * (i - 1)));
+	while (w.n + 12 <= 65535) {
+		put16(&w, 0xc000 | (28 + 2 * 126));
+		put(&w, "\x00\x63\x00\x01" TTL "\x00\x00", 10);
 	}
-	budget_case(&w, "pointer chains", "a");
+	budget_case(&w, "pointer chains", "");
 
 	/* 64 KiB of one-byte labels in one name */
 	header(&w, 0x0100, 1, 0, 0, 0);
