@@ -118,7 +118,10 @@ int sip_parse(const char *buf, size_t len, bool stream, struct sip_msg *m);
  * Proxy-Authenticate says stale=true.  Other fields are passed over unread
  * (their fields stay empty, -1 for numbers).  Anomalies are those found on
  * the way, a subset of sip_parse's: control bytes, malformed names of fields
- * passed over, missing From, To or Max-Forwards are not looked for. */
+ * passed over, missing From, To or Max-Forwards are not looked for.  This
+ * holds for messages within SIP_MAX_WORK: past it each parser stops where
+ * its own steps ran out (the light one takes fewer per line, so it may read
+ * further). */
 int sip_parse_light(const char *buf, size_t len, bool stream, struct sip_msg *m);
 
 /* Stream framing: looks for one complete message at the start of buf.
