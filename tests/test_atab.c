@@ -3,6 +3,7 @@
 #include "atab.h"
 #include "event.h"
 #include "t.h"
+#include "win.h"
 
 #include <stdlib.h>
 
@@ -273,6 +274,40 @@ static void test_hash_flooding(void)
 	unsetenv("SIPWARDEN_HASH_SEED");
 }
 
+/* The distinct sets tell strings apart by 32 bits of the hash: under a key
+ * an attacker knows, a birthday search (some 2^16 strings) finds two
+ * usernames that count as one; under the secret key of the table they are
+ * two again. */
+static void test_dset_key(void)
+{
+	enum { SLOTS = 1 << 19 };
+	static struct { uint32_t h, i; } seen[SLOTS];
+	struct hash_key known = { 0x5157, 7 }, secret = { 0x0123456789abcdefULL, 0xfedcba9876543210ULL };
+	char a[16] = "", b[16] = "";
+	for (uint32_t i = 1; i < SLOTS / 2 && !a[0]; i++) {
+		char s[16];
+		snprintf(s, sizeof s, "u%u", i);
+		uint32_t h = (uint32_t)hash_bytes(s, strlen(s), known);
+		for (uint32_t k = h & (SLOTS - 1);; k = (k + 1) & (SLOTS - 1)) {
+			if (!seen[k].i) {
+				seen[k].h = h;
+				seen[k].i = i;
+				break;
+			}
+			if (seen[k].h == h) {
+				snprintf(a, sizeof a, "u%u", seen[k].i);
+				snprintf(b, sizeof b, "%s", s);
+				break;
+			}
+		}
+	}
+	CHECK_MSG(a[0] && strcmp(a, b), "no pair found");
+	struct dset set = { 0 };
+	CHECK(dset_add(&set, known, a, 60, 1000000) == 1 && dset_add(&set, known, b, 60, 1000000) == 1);
+	memset(&set, 0, sizeof set);
+	CHECK(dset_add(&set, secret, a, 60, 1000000) == 1 && dset_add(&set, secret, b, 60, 1000000) == 2);
+}
+
 static void test_event_json(void)
 {
 	struct evidence ev = { 0 };
@@ -334,6 +369,7 @@ int main(void)
 	test_no_keyless_collisions();
 	test_hash_key();
 	test_hash_flooding();
+	test_dset_key();
 	test_event_json();
 	return T_DONE();
 }
