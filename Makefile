@@ -60,6 +60,11 @@ test:
 bench: all
 	./bench/run.sh
 
+# The parsers' cost on worst-case messages against normal ones (bench/worst_msg.c).
+.PHONY: bench-worst
+bench-worst: $(B)/bench/worst_msg
+	$(B)/bench/worst_msg
+
 # Installs the binary, the systemd unit and, when none exists yet, the
 # example configuration as /etc/sipwarden/sipwarden.conf.
 install: $(B)/sipwarden

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/run.sh: the replay benchmark (see bench/README.md).
 #
-#   bench/run.sh [--quick] [--runs N]
+#   bench/run.sh [--quick] [--runs N]     (--worst: bench/worst_msg, parsers on worst-case messages)
 #
 # Generates (once, cached) a mixed capture of N messages (1,000,000; 100,000
 # with --quick), a services capture of N (the mixed SIP traffic for 80%, TFTP
@@ -22,6 +22,7 @@ RUNS=3
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--live) shift; exec "$(dirname "$0")/live.sh" "$@" ;;   # the live benchmarks (bench/live.sh)
+	--worst) make -s build/bench/worst_msg && exec build/bench/worst_msg ;;   # worst-case messages (bench/worst_msg.c)
 	--quick) N=100000 ;;
 	--runs) [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || { echo "bench/run.sh: --runs needs a count" >&2; exit 2; }
 		RUNS=$2; shift ;;

@@ -13,7 +13,17 @@
  * prefix of it is used, doubled (each chain split in two, from the stored
  * hashes alone) when the records outnumber the buckets: a table holding few
  * records keeps its buckets on few cache lines, and the pages of the rest
- * are never touched.  The doublings cost O(records) over the table's life. */
+ * are never touched.  The doublings cost O(records) over the table's life.
+ *
+ * Hash flooding: the hash is SipHash-1-3 under a key of the table's own
+ * from getrandom, so an attacker who picks the addresses (IPv6 makes that
+ * free) cannot tell which of them share a bucket.  Should they all the
+ * same, a chain holds at most CHAIN_MAX records: a new record in a full
+ * chain replaces the chain's earliest inserted one (counted apart from the
+ * LRU evictions), so a lookup walks CHAIN_MAX links at worst.  With a
+ * random key and at most one record per bucket on average, a chain of 32
+ * is out of reach (about 10^-30 per table), so the limit never changes
+ * what a normal run keeps. */
 #include "atab.h"
 
 #include <stdlib.h>
@@ -22,6 +32,7 @@
 #define NIL UINT32_MAX
 #define PIN_SCAN 64 /* pinned records skipped per eviction at most */
 #define MIN_BUCKETS 1024
+#define CHAIN_MAX ATAB_CHAIN_MAX
 
 struct link {
 	uint32_t next_hash, hash, prev, next; /* next_hash also links the free list */
@@ -31,7 +42,8 @@ struct atab {
 	uint32_t cap, used, high, free_head; /* high: slots ever handed out */
 	uint32_t nbuckets, max_buckets;      /* in use (a power of two), reserved */
 	size_t rec_size;
-	uint64_t seed, evictions;
+	struct hash_key key;
+	uint64_t evictions, chain_evictions, lookups, probes;
 	uint32_t lru_head, lru_tail; /* head = most recent */
 	atab_pinned_fn pinned;
 	uint32_t *buckets;
@@ -51,7 +63,7 @@ static inline uint32_t index_of(const struct atab *t, const void *rec)
 
 static inline uint32_t hash_of(const struct atab *t, const struct akey *k)
 {
-	return (uint32_t)hash_bytes(k, sizeof *k, t->seed);
+	return (uint32_t)hash_bytes(k, sizeof *k, t->key);
 }
 
 /* ip_eq() inline: two words, no call */
@@ -71,7 +83,7 @@ struct atab *atab_new(uint32_t cap, size_t rec_size, atab_pinned_fn pinned)
 	while (t->max_buckets < cap)
 		t->max_buckets <<= 1;
 	t->nbuckets = t->max_buckets < MIN_BUCKETS ? t->max_buckets : MIN_BUCKETS;
-	t->seed = 0x9e3779b97f4a7c15ULL ^ (uint64_t)(uintptr_t)t;
+	t->key = hash_key_new();
 	t->pinned = pinned;
 	/* untouched pages cost no memory: only the buckets in use are written */
 	t->buckets = malloc((size_t)t->max_buckets * sizeof *t->buckets);
@@ -147,12 +159,18 @@ static void touch(struct atab *t, uint32_t i)
 	lru_push_head(t, i);
 }
 
-static uint32_t find_idx(struct atab *t, const struct akey *k, uint32_t h)
+/* The record of k (hash h), or NIL; *len is set to the chain steps taken
+ * (the whole chain when k is not there). */
+static uint32_t find_idx(struct atab *t, const struct akey *k, uint32_t h, uint32_t *len)
 {
-	for (uint32_t i = t->buckets[h & (t->nbuckets - 1)]; i != NIL; i = t->links[i].next_hash)
+	uint32_t n = 0, i = t->buckets[h & (t->nbuckets - 1)];
+	for (; i != NIL; i = t->links[i].next_hash, n++)
 		if (t->links[i].hash == h && key_eq(key_of(t, i), k))
-			return i;
-	return NIL;
+			break;
+	t->lookups++;
+	t->probes += n + (i != NIL);
+	*len = n;
+	return i;
 }
 
 static void hash_unlink(struct atab *t, uint32_t i)
@@ -165,7 +183,7 @@ static void hash_unlink(struct atab *t, uint32_t i)
 
 void *atab_find(struct atab *t, const struct akey *k)
 {
-	uint32_t i = find_idx(t, k, hash_of(t, k));
+	uint32_t len, i = find_idx(t, k, hash_of(t, k), &len);
 	if (i == NIL)
 		return NULL;
 	touch(t, i);
@@ -193,28 +211,53 @@ static uint32_t evict(struct atab *t)
 	return NIL;
 }
 
+/* A chain of CHAIN_MAX records gives up its earliest inserted unpinned one
+ * (the last of the chain: records go in at its head, and growing keeps the
+ * order).  Returns its index, unlinked, or NIL when all are pinned. */
+static uint32_t evict_chain(struct atab *t, uint32_t h)
+{
+	uint32_t victim = NIL;
+	for (uint32_t i = t->buckets[h & (t->nbuckets - 1)]; i != NIL; i = t->links[i].next_hash)
+		if (!t->pinned || !t->pinned(key_of(t, i)))
+			victim = i;
+	if (victim != NIL) {
+		hash_unlink(t, victim);
+		lru_unlink(t, victim);
+		t->chain_evictions++;
+	}
+	return victim;
+}
+
+/* A slot for a new record: a free one, a never used one, or the least
+ * recently used record's.  NIL when none can be had. */
+static uint32_t take_slot(struct atab *t)
+{
+	uint32_t i;
+	if (t->free_head != NIL) {
+		i = t->free_head;
+		t->free_head = t->links[i].next_hash;
+	} else if (t->high < t->cap) {
+		i = t->high++;
+	} else {
+		return evict(t);
+	}
+	t->used++;
+	if (t->used > t->nbuckets && t->nbuckets < t->max_buckets)
+		grow(t);
+	return i;
+}
+
 void *atab_get(struct atab *t, const struct akey *k, bool *created)
 {
-	uint32_t h = hash_of(t, k), i = find_idx(t, k, h);
+	uint32_t len, h = hash_of(t, k), i = find_idx(t, k, h, &len);
 	*created = false;
 	if (i != NIL) {
 		touch(t, i);
 		return key_of(t, i);
 	}
-	if (t->free_head != NIL) {
-		i = t->free_head;
-		t->free_head = t->links[i].next_hash;
-		t->used++;
-	} else if (t->high < t->cap) {
-		i = t->high++;
-		t->used++;
-	} else {
-		i = evict(t);
-		if (i == NIL)
-			return NULL;
-	}
-	if (t->used > t->nbuckets && t->nbuckets < t->max_buckets)
-		grow(t);
+	i = len >= CHAIN_MAX ? evict_chain(t, h) : take_slot(t);
+	if (i == NIL)
+		return NULL;
 	struct akey *rec = key_of(t, i);
 	memset(rec, 0, t->rec_size);
 	*rec = *k;
@@ -238,7 +281,15 @@ void atab_del(struct atab *t, void *rec)
 }
 
 uint32_t atab_count(const struct atab *t) { return t->used; }
-uint64_t atab_evictions(const struct atab *t) { return t->evictions; }
+uint64_t atab_evictions(const struct atab *t) { return t->evictions + t->chain_evictions; }
+
+void atab_stats(const struct atab *t, struct atab_stats *out)
+{
+	*out = (struct atab_stats){
+		.lookups = t->lookups, .probes = t->probes,
+		.evictions = t->evictions, .chain_evictions = t->chain_evictions,
+	};
+}
 
 void atab_foreach(struct atab *t, void (*fn)(void *rec, void *ctx), void *ctx)
 {

@@ -36,7 +36,21 @@ void *atab_get(struct atab *t, const struct akey *k, bool *created);
 void atab_del(struct atab *t, void *rec);
 
 uint32_t atab_count(const struct atab *t);
+/* Records evicted to make room, for a full table or a full chain. */
 uint64_t atab_evictions(const struct atab *t);
+
+/* Records per bucket chain at most: a new record in a full chain replaces
+ * the chain's earliest inserted unpinned one (NULL when all are pinned). */
+#define ATAB_CHAIN_MAX 32
+
+/* Work counters: lookups (finds and gets), chain links walked by them
+ * (probes), and evictions for a full table and for a full chain.  The
+ * bucket of a key is the low bits of hash_bytes(&key, sizeof key, k) under
+ * the table's key k from hash_key_new(). */
+struct atab_stats {
+	uint64_t lookups, probes, evictions, chain_evictions;
+};
+void atab_stats(const struct atab *t, struct atab_stats *out);
 /* Calls fn for every record (in no particular order). */
 void atab_foreach(struct atab *t, void (*fn)(void *rec, void *ctx), void *ctx);
 

@@ -109,7 +109,7 @@ struct dec {
 	struct dec_config cfg;
 	struct dec_callbacks cb;
 	struct dec_stats st;
-	uint64_t seed;
+	struct hash_key seed;   /* of both tables' hashes */
 	struct dec_table ft;    /* fragments */
 	struct dec_frag *frags;
 	uint8_t *frag_buf;      /* cap * DEC_FRAG_BUF bytes, touched lazily */

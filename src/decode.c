@@ -513,8 +513,7 @@ struct dec *dec_new(const struct dec_config *cfg, const struct dec_callbacks *cb
 	if (cb)
 		d->cb = *cb;
 	dec_defaults(&d->cfg);
-	if (getrandom(&d->seed, sizeof d->seed, GRND_NONBLOCK) != (ssize_t)sizeof d->seed)
-		d->seed = (uint64_t)(uintptr_t)d * 0x9e3779b97f4a7c15ULL;
+	d->seed = hash_key_new();
 	if (!dec_frag_init(d) || !dec_tcp_init(d)) {
 		dec_free(d);
 		return NULL;

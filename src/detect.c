@@ -51,6 +51,7 @@ struct detect {
 	struct atab *addrs, *suspects;
 	struct txtab *txns;
 	struct guess *guess;
+	struct hash_key key;          /* of the distinct sets */
 	struct det_stats st;
 	char reason[128];
 	struct evidence scratch;
@@ -73,6 +74,7 @@ struct detect *det_new(const struct config *cfg, det_observe_fn fn, void *ctx)
 	d->suspects = atab_new(nsusp, sizeof(struct suspect), NULL);
 	d->txns = txn_new(TXN_CAP, TXN_TTL_MS);
 	d->guess = guess_new(GUESS_USERS);
+	d->key = hash_key_new();
 	d->filters = malloc(CFG_MAX_INSTANCES * sizeof *d->filters);
 	if (!d->addrs || !d->suspects || !d->txns || !d->guess || !d->filters) {
 		det_free(d);
@@ -196,16 +198,26 @@ static struct dstate *state_of(struct detect *d, const struct akey *k)
 	return atab_get(d->addrs, k, &created);
 }
 
+/* Bytes of a User-Agent or display name searched for blocked agents:
+ * scanners name themselves up front, and a 64 KiB value would cost the
+ * search (a pass per agent) a thousand times a normal one. */
+#define AGENT_SPAN 256
+
+static struct slice agent_span(struct slice s)
+{
+	return (struct slice){ s.p, s.len < AGENT_SPAN ? s.len : AGENT_SPAN };
+}
+
 /* The User-Agent (or From display name) entry of the blocked list it matches. */
 static const char *blocked_agent(const struct detect *d, const struct akey *k, const struct sip_msg *m)
 {
 	const struct cfg_rules *r = rules_of(d, k);
 	const struct agent_filter *f = &d->filters[k->inst < d->cfg->n_inst ? k->inst : 0];
-	if (!may_match(f, m->user_agent) && !may_match(f, m->from.display))
+	struct slice ua = agent_span(m->user_agent), dn = agent_span(m->from.display);
+	if (!may_match(f, ua) && !may_match(f, dn))
 		return NULL;
 	for (unsigned i = 0; i < r->n_agents; i++)
-		if (slice_icontains(m->user_agent, r->agents[i]) ||
-		    slice_icontains(m->from.display, r->agents[i]))
+		if (slice_icontains(ua, r->agents[i]) || slice_icontains(dn, r->agents[i]))
 			return r->agents[i];
 	return NULL;
 }
@@ -351,7 +363,7 @@ static void sweep(struct detect *d, struct suspect *s, const struct txn *t, cons
 	const struct cfg_rule *rule = &r->invite_sweep;
 	if (!rule->count || !t->dest[0])
 		return;
-	uint32_t n = dset_add(&s->dests, t->dest, rule->window_s, ts_us);
+	uint32_t n = dset_add(&s->dests, d->key, t->dest, rule->window_s, ts_us);
 	if (n < threshold(d, &t->client, rule->count, ts_us))
 		return;
 	s->dests.n = 0;
@@ -400,7 +412,7 @@ static void failed(struct detect *d, const struct txn *t, const struct sip_msg *
 	if (t->method == SIP_M_INVITE)
 		sweep(d, s, t, r, ts_us);
 	if (r->enumeration.count && t->user[0]) {
-		uint32_t n = dset_add(&s->users, t->user, r->enumeration.window_s, ts_us);
+		uint32_t n = dset_add(&s->users, d->key, t->user, r->enumeration.window_s, ts_us);
 		uint32_t limit = threshold(d, &t->client, r->enumeration.count, ts_us);
 		if (n >= limit) {
 			s->users.n = 0;

@@ -17,6 +17,7 @@ struct gentry {
 
 struct guess {
 	uint32_t mask;
+	struct hash_key key;
 	struct gentry *v;
 };
 
@@ -31,6 +32,7 @@ struct guess *guess_new(uint32_t cap)
 		return NULL;
 	}
 	g->mask = n - 1;
+	g->key = hash_key_new();
 	return g;
 }
 
@@ -42,15 +44,17 @@ void guess_free(struct guess *g)
 	}
 }
 
-static uint64_t user_hash(const char *user)
+/* Entries are known by this hash alone: 64 bits under a secret key, so
+ * no username can be made to pass for another. */
+static uint64_t user_hash(const struct guess *g, const char *user)
 {
-	return hash_bytes(user, strlen(user), 0x5157) | 1;
+	return hash_bytes(user, strlen(user), g->key) | 1;
 }
 
 /* The entry of user; created (replacing the stalest of its run) when create. */
 static struct gentry *entry(struct guess *g, const char *user, uint32_t now_s, bool create)
 {
-	uint64_t h = user_hash(user);
+	uint64_t h = user_hash(g, user);
 	struct gentry *victim = NULL;
 	for (uint32_t i = 0; i < PROBE; i++) {
 		struct gentry *e = &g->v[(h + i) & g->mask];

@@ -43,6 +43,7 @@ enum sip_anomaly {
 	SIP_A_BAD_VIA,            /* Via without protocol or sent-by */
 	SIP_A_TRUNCATED,          /* ends inside the header part (stream: or inside the body) */
 	SIP_A_DUPLICATE_HEADER,   /* a second From, To, Call-ID, CSeq, Max-Forwards or Content-Length */
+	SIP_A_WORK_BUDGET,        /* over SIP_MAX_WORK steps: the rest of the header part was not read */
 	SIP_A__COUNT
 };
 
@@ -51,6 +52,10 @@ enum sip_anomaly {
 #define SIP_MAX_HEADER  8192   /* one header field, folded lines included */
 #define SIP_MAX_HEADERS 128
 #define SIP_MAX_VIAS    32
+/* Work per message at most, in steps: a header line, a Via value, a
+ * parameter (of Via, From/To/Contact, credentials and challenges).  An
+ * INVITE takes about 40; 64 KiB of one-byte parameters would take 30,000. */
+#define SIP_MAX_WORK    1024
 
 struct sip_nameaddr {
 	struct slice display; /* without quotes */
@@ -94,6 +99,7 @@ struct sip_msg {
 	uint16_t header_count;
 	struct slice body;
 	size_t msg_len;           /* bytes of this message (headers + body) */
+	uint32_t work;            /* steps taken, at most SIP_MAX_WORK */
 	uint32_t anomalies;       /* bit (1u << enum sip_anomaly) for each problem */
 };
 
@@ -112,7 +118,10 @@ int sip_parse(const char *buf, size_t len, bool stream, struct sip_msg *m);
  * Proxy-Authenticate says stale=true.  Other fields are passed over unread
  * (their fields stay empty, -1 for numbers).  Anomalies are those found on
  * the way, a subset of sip_parse's: control bytes, malformed names of fields
- * passed over, missing From, To or Max-Forwards are not looked for. */
+ * passed over, missing From, To or Max-Forwards are not looked for.  This
+ * holds for messages within SIP_MAX_WORK: past it each parser stops where
+ * its own steps ran out (the light one takes fewer per line, so it may read
+ * further). */
 int sip_parse_light(const char *buf, size_t len, bool stream, struct sip_msg *m);
 
 /* Stream framing: looks for one complete message at the start of buf.
@@ -121,7 +130,8 @@ int sip_parse_light(const char *buf, size_t len, bool stream, struct sip_msg *m)
  * or a header block over SIP_MAX_MESSAGE): the caller should skip the stream.
  * Leading CRLFs (keep-alives) are part of no message: sip_frame_skip_ws()
  * returns how many of them to consume first (if they are left in, sip_frame
- * counts them into the length it returns). */
+ * counts them into the length it returns).  A header part of more than
+ * SIP_MAX_WORK lines cannot be framed either. */
 long sip_frame(const char *buf, size_t len);
 size_t sip_frame_skip_ws(const char *buf, size_t len);
 

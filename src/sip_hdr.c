@@ -313,7 +313,7 @@ static const char *via_parm(struct sip_ps *s, const char *p, const char *e, bool
 		m->via_transport = tr;
 		m->via_sent_by = by;
 	}
-	for (p = sip_skip_lws(q, e); p < e && *p == ';';) {
+	for (p = sip_skip_lws(q, e); p < e && *p == ';' && sip_step(s);) {
 		p = param(s, p, e, &n, &v);
 		if (!top)
 			continue;
@@ -324,11 +324,11 @@ static const char *via_parm(struct sip_ps *s, const char *p, const char *e, bool
 		else if (sip_name_is(n, "rport", 5))
 			m->via_rport = true;
 	}
-	if (p < e && *p != ',') {
+	if (p < e && *p != ',' && *p != ';') {
 		FLAG(s, SIP_A_BAD_VIA);
 		p = list_next(s, p, e);
 	}
-	return p;
+	return p < e && *p == ';' ? e : p; /* ';': the budget ran out */
 }
 
 /* The top-Via parameters via_fast() keeps, until the whole via-parm is
@@ -447,6 +447,10 @@ static const char *via_fast(struct sip_ps *s, const char *p, const char *e)
 	while (q < e && *q == ';') {
 		const char *n = q + 1, *ne, *v = NULL;
 		int id = VP_OTHER;
+		if (!sip_step(s)) {
+			q = e; /* the rest is not read */
+			break;
+		}
 		if (e - n >= 8 && sip_w8(n, "branch=", "\x20\x20\x20\x20\x20\x20\0", "\xff\xff\xff\xff\xff\xff\xff")) {
 			ne = n + 6;
 			id = VP_BRANCH;
@@ -495,7 +499,7 @@ void sip_hdr_via(struct sip_ps *s, struct slice v)
 			return;
 		p = q + 1;
 	}
-	for (;;) {
+	while (sip_step(s)) {
 		p = via_parm(s, p, e, m->via_count == 0);
 		if (m->via_count < UINT16_MAX)
 			m->via_count++;
@@ -635,7 +639,7 @@ static const char *nameaddr(struct sip_ps *s, const char *p, const char *e, stru
 	if (!sip_uri_parts(na->uri, s->end, &na->user, &na->host))
 		FLAG(s, SIP_A_BAD_URI);
 params:
-	for (p = sip_skip_lws(p, e); p < e && *p == ';';) {
+	for (p = sip_skip_lws(p, e); p < e && *p == ';' && sip_step(s);) {
 		if (e - p >= 9 && s->end - p >= 9 && sip_w8(p + 1, "tag=\0\0\0", "\x20\x20\x20\0\0\0\0", "\xff\xff\xff\xff\0\0\0")) {
 			p = param_rest(s, p + 4, e, &na->tag);
 			continue;
@@ -644,11 +648,11 @@ params:
 		if (sip_name_is(n, "tag", 3))
 			na->tag = v;
 	}
-	if (p < e && *p != ',') {
+	if (p < e && *p != ',' && *p != ';') {
 		FLAG(s, SIP_A_BAD_URI);
 		p = list_next(s, p, e);
 	}
-	return p;
+	return p < e && *p == ';' ? e : p; /* ';': the budget ran out */
 }
 
 /* From and To take exactly one name-addr: a second value is a duplicate. */
@@ -791,7 +795,7 @@ static void auth_param(struct sip_ps *s, int id, struct slice v, bool challenge)
 void sip_hdr_auth(struct sip_ps *s, struct slice v, bool challenge)
 {
 	const char *e = v.p + v.len, *p = sip_tok_end(v.p, e, s->end);
-	while (p < e) {
+	while (p < e && sip_step(s)) {
 		struct slice val = SLICE_NULL;
 		int id;
 		const char *n = sip_skip_lws(p, e);

@@ -35,6 +35,18 @@ struct sip_ps {
 
 #define SIP_FLAG(s, a) ((s)->m->anomalies |= 1u << (a))
 
+/* One step of work (a header line, a Via value, a parameter): false, and
+ * SIP_A_WORK_BUDGET, once SIP_MAX_WORK are spent; the loop then stops. */
+static inline bool sip_step(struct sip_ps *s)
+{
+	if (s->m->work >= SIP_MAX_WORK) {
+		SIP_FLAG(s, SIP_A_WORK_BUDGET);
+		return false;
+	}
+	s->m->work++;
+	return true;
+}
+
 /* Byte classes, one table lookup per byte in the hot loops:
  *   SC_T  token character (RFC 3261: alphanum and -.!%*_+`'~)
  *   SC_W  linear white space inside a field value (folds keep their CR LF)
@@ -440,6 +452,10 @@ static inline enum hdr sip_compact(unsigned char c)
 /* sip.c: the start line (-1: not SIP), and the general reading of a
  * header name (returns its colon, or NULL and SIP_A_BAD_HEADER). */
 int sip_start_line(struct sip_ps *s, const char *p, const char *e);
+/* The header part from the line at p on, once the budget is spent: only
+ * its end (a blank line) is looked for.  Returns the start of the body, or
+ * the end of the buffer (s->lf false) when there is none. */
+const char *sip_skip_headers(struct sip_ps *s, const char *p, size_t fields);
 const char *sip_name_slow(struct sip_ps *s, const char *p, const char *e, enum hdr *h);
 /* sip_light.c: the start line and header part for sip_parse_light(), from
  * p; returns the start of the body, *rc as sip_start_line()'s. */

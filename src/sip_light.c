@@ -197,6 +197,8 @@ static const char *headers_light(struct sip_ps *s, const struct lfmap *l, const 
 	const char *e = s->end;
 	size_t fields = 0;
 	while (p < e) {
+		if (!sip_step(s))
+			return sip_skip_headers(s, p, fields);
 		const char *lf = lf_next(s, l, p);
 		const char *eol = lf > p && lf[-1] == '\r' ? lf - 1 : lf, *nx = lf < e ? lf + 1 : e;
 		if (eol == p) {

@@ -37,6 +37,7 @@ struct svc {
 	void *ctx;
 	struct atab *addrs;
 	struct session *sessions;
+	struct hash_key key;         /* of the sessions and the distinct sets */
 	char reason[128];
 	struct evidence ev;
 };
@@ -53,6 +54,7 @@ struct svc *svc_new(const struct config *cfg, struct detect *det, det_observe_fn
 	s->ctx = ctx;
 	s->addrs = atab_new(cap, sizeof(struct svstate), NULL);
 	s->sessions = calloc(SESSIONS, sizeof *s->sessions);
+	s->key = hash_key_new();
 	if (!s->addrs || !s->sessions) {
 		svc_free(s);
 		return NULL;
@@ -109,15 +111,19 @@ static void count(struct svc *s, struct win *w, const struct cfg_rule *r, enum d
 
 /* ---- TFTP ---- */
 
-static uint64_t session_hash(const struct ipaddr *ip, uint16_t port)
+static uint64_t session_hash(const struct svc *s, const struct ipaddr *ip, uint16_t port)
 {
-	return hash_bytes(ip, sizeof *ip, port) | 1;
+	uint8_t k[18];
+	memcpy(k, ip->b, 16);
+	k[16] = (uint8_t)(port >> 8);
+	k[17] = (uint8_t)port;
+	return hash_bytes(k, sizeof k, s->key) | 1;
 }
 
 static struct session *session_find(struct svc *s, const struct ipaddr *ip, uint16_t port, bool create,
                                     uint32_t now_s)
 {
-	uint64_t h = session_hash(ip, port);
+	uint64_t h = session_hash(s, ip, port);
 	struct session *victim = NULL;
 	bool victim_live = true;
 	for (uint32_t i = 0; i < PROBE; i++) {
@@ -176,7 +182,7 @@ void svc_tftp_request(struct svc *s, const struct packet *p, uint32_t inst)
 	struct svstate *st = state(s, &p->src, inst);
 	if (!st || !t->distinct_files.count)
 		return;
-	uint32_t n = dset_add(&st->files, file, t->distinct_files.window_s, p->ts_us);
+	uint32_t n = dset_add(&st->files, s->key, file, t->distinct_files.window_s, p->ts_us);
 	if (n >= t->distinct_files.count) {
 		st->files.n = 0;
 		snprintf(s->reason, sizeof s->reason, "%u distinct TFTP files requested in %u s", n,

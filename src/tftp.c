@@ -8,8 +8,9 @@
  * left as SLICE_NULL.  Option names are case-insensitive; the known ones
  * (blksize, timeout, tsize, windowsize) must carry a decimal value in range,
  * unknown ones are kept as they are.  Options past TFTP_MAX_OPTIONS are
- * still checked but not stored.  Nothing is allocated and nothing outside
- * *m is written. */
+ * still checked but not stored, up to TFTP_MAX_WORK: past that WORK_BUDGET
+ * is flagged and the rest of the packet is not read.  Nothing is allocated
+ * and nothing outside *m is written. */
 #include "tftp.h"
 
 #include <string.h>
@@ -77,6 +78,11 @@ static bool option_ok(struct slice name, struct slice value)
 static void options(struct tftp_msg *m, const uint8_t *p, const uint8_t *e)
 {
 	while (p < e) {
+		if (m->work == TFTP_MAX_WORK) {
+			FLAG(m, TFTP_A_WORK_BUDGET);
+			return;
+		}
+		m->work++;
 		struct slice name = str(m, &p, e), value = SLICE_NULL;
 		bool ok = name.len > 0;
 		if (p < e)
@@ -194,7 +200,7 @@ int tftp_parse(const uint8_t *buf, size_t len, struct tftp_msg *m)
 
 static const char *const anomaly_names[TFTP_A__COUNT] = {
 	"short", "bad_opcode", "no_nul", "bad_mode", "bad_option",
-	"bad_filename", "oversize", "bad_error_code",
+	"bad_filename", "oversize", "bad_error_code", "work_budget",
 };
 
 const char *tftp_anomaly_name(enum tftp_anomaly a)

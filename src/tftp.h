@@ -20,11 +20,15 @@ enum tftp_anomaly {
 	TFTP_A_BAD_FILENAME,    /* empty, control bytes, or over TFTP_MAX_NAME */
 	TFTP_A_OVERSIZE,        /* DATA payload over 65464 bytes, packet over 65507 */
 	TFTP_A_BAD_ERROR_CODE,  /* ERROR code over 8 */
+	TFTP_A_WORK_BUDGET,     /* over TFTP_MAX_WORK options: the rest is not read */
 	TFTP_A__COUNT
 };
 
 #define TFTP_MAX_NAME 512
 #define TFTP_MAX_OPTIONS 16
+/* Options read per packet at most (a client sends up to five; 64 KiB of
+ * empty ones would be 16,000). */
+#define TFTP_MAX_WORK 64
 
 struct tftp_msg {
 	enum tftp_op op;
@@ -35,6 +39,7 @@ struct tftp_msg {
 	struct slice data;               /* DATA */
 	uint16_t error_code;             /* ERROR: 1 = file not found, 2 = access violation, ... */
 	struct slice error_msg;          /* ERROR */
+	uint32_t work;                   /* options read, at most TFTP_MAX_WORK */
 	uint32_t anomalies;              /* bit (1u << enum tftp_anomaly) per problem */
 };
 

@@ -40,6 +40,7 @@ struct txtab {
 	uint64_t ttl_us;
 	uint64_t *used;  /* a bit per index entry: h != 0 */
 	struct idx *ix;
+	struct hash_key key;
 	struct body *b;  /* in braw, aligned */
 	void *braw;
 	struct txn out; /* what txn_match() returns */
@@ -63,6 +64,7 @@ struct txtab *txn_new(uint32_t cap, uint32_t ttl_ms)
 	uintptr_t al = alignof(struct body);
 	t->b = (struct body *)(((uintptr_t)t->braw + al - 1) & ~(al - 1));
 	t->mask = n - 1;
+	t->key = hash_key_new();
 	t->ttl_us = (uint64_t)ttl_ms * 1000;
 	return t;
 }
@@ -138,17 +140,18 @@ static const char *unpack(char *dst, const char *p, uint8_t k)
 /* The transaction key: Call-ID, CSeq number and method, top Via branch.
  * The two strings are hashed apart (the two run side by side), then
  * combined. */
-static uint64_t txn_hash(const struct sip_msg *m)
+static uint64_t txn_hash(const struct txtab *t, const struct sip_msg *m)
 {
-	uint64_t a = hash_bytes(m->call_id.p, m->call_id.len, m->cseq);
-	uint64_t b = hash_bytes(m->via_branch.p, m->via_branch.len, (uint64_t)m->cseq_method);
-	uint64_t h = a ^ (b << 23 | b >> 41) * 0x9e3779b97f4a7c15ULL;
+	uint64_t a = hash_bytes(m->call_id.p, m->call_id.len, t->key);
+	uint64_t b = hash_bytes(m->via_branch.p, m->via_branch.len, t->key);
+	uint64_t c = ((uint64_t)m->cseq << 8 | (uint64_t)m->cseq_method) * 0xff51afd7ed558ccdULL;
+	uint64_t h = a ^ (b << 23 | b >> 41) * 0x9e3779b97f4a7c15ULL ^ c;
 	return h | 1; /* never 0, which marks a free slot */
 }
 
 void txn_put(struct txtab *t, const struct sip_msg *m, const struct akey *client, uint64_t ts_us)
 {
-	uint64_t h = txn_hash(m);
+	uint64_t h = txn_hash(t, m);
 	struct idx *slot = NULL;
 	for (uint32_t i = 0; i < PROBE; i++) {
 		uint32_t k = (uint32_t)(h + i) & t->mask;
@@ -180,7 +183,7 @@ void txn_put(struct txtab *t, const struct sip_msg *m, const struct akey *client
 
 const struct txn *txn_match(struct txtab *t, const struct sip_msg *m, uint64_t ts_us)
 {
-	uint64_t h = txn_hash(m);
+	uint64_t h = txn_hash(t, m);
 	for (uint32_t i = 0; i < PROBE; i++) {
 		uint32_t k = (uint32_t)(h + i) & t->mask;
 		struct idx *e = &t->ix[k];

@@ -1,12 +1,15 @@
-/* util: slices, addresses, hashing, time formatting. */
+/* util: slices, addresses, keyed hashing, time formatting. */
 #include "util.h"
 #include "text.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
@@ -154,58 +157,87 @@ char *prefix_format(const struct ipprefix *p, char *buf)
 	return buf;
 }
 
-#define HASH_MUL 0x100000001b3ULL
-#define HASH_MIX(h, w) ((h) = ((h) ^ (w)) * HASH_MUL, (h) ^= (h) >> 29)
+/* SipHash-1-3 (Aumasson and Bernstein, "SipHash: a fast short-input PRF",
+ * 2012): one compression round per 8-byte word, three to finalise, as
+ * Python, Rust and Linux (hsiphash) use for their hash tables.  Written
+ * from the paper: the state is four words initialised from the key and the
+ * constants "somepseudorandomlygeneratedbytes"; each little-endian word m
+ * is xored into v3, mixed, and xored into v0; the last word holds the
+ * remaining bytes and the length modulo 256 in its top byte. */
+#define ROTL(x, b) ((x) << (b) | (x) >> (64 - (b)))
+#define SIPROUND(v0, v1, v2, v3) do { \
+	v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32); \
+	v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2; \
+	v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0; \
+	v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32); \
+} while (0)
 
-static inline uint64_t ld8(const uint8_t *p)
+static inline uint64_t ld64le(const uint8_t *p)
 {
 	uint64_t w;
 	memcpy(&w, p, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = __builtin_bswap64(w);
+#endif
 	return w;
 }
 
-/* Sixteen bytes at a time in two independent lanes (half the latency of
- * one); then eight; the last 1 to 7 bytes as one more word (the last eight
- * bytes, overlapping, or for a short input its first and last bytes).  The
- * length is mixed in first, so that the overlap cannot make two inputs of
- * different lengths alike. */
-uint64_t hash_bytes(const void *p, size_t n, uint64_t seed)
+uint64_t hash_bytes(const void *p, size_t n, struct hash_key k)
 {
 	const uint8_t *b = p;
-	uint64_t h = (0xcbf29ce484222325ULL ^ seed) + n * 0x9e3779b97f4a7c15ULL, w;
+	uint64_t v0 = k.k0 ^ 0x736f6d6570736575ULL, v1 = k.k1 ^ 0x646f72616e646f6dULL;
+	uint64_t v2 = k.k0 ^ 0x6c7967656e657261ULL, v3 = k.k1 ^ 0x7465646279746573ULL, m;
 	size_t i = 0;
-	if (n >= 16) {
-		uint64_t g = h ^ 0x6a09e667f3bcc909ULL;
-		for (; i + 16 <= n; i += 16) {
-			HASH_MIX(h, ld8(b + i));
-			HASH_MIX(g, ld8(b + i + 8));
-		}
-		h ^= g * 0xff51afd7ed558ccdULL;
+	for (; i + 8 <= n; i += 8) {
+		m = ld64le(b + i);
+		v3 ^= m;
+		SIPROUND(v0, v1, v2, v3);
+		v0 ^= m;
 	}
-	if (i + 8 <= n) {
-		HASH_MIX(h, ld8(b + i));
-		i += 8;
+	m = (uint64_t)n << 56;
+	for (size_t j = 0; i + j < n; j++)
+		m |= (uint64_t)b[i + j] << (8 * j);
+	v3 ^= m;
+	SIPROUND(v0, v1, v2, v3);
+	v0 ^= m;
+	v2 ^= 0xff;
+	SIPROUND(v0, v1, v2, v3);
+	SIPROUND(v0, v1, v2, v3);
+	SIPROUND(v0, v1, v2, v3);
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+/* splitmix64 (Steele, Lea, Flood): spreads a small number over 64 bits. */
+static uint64_t mix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+struct hash_key hash_key_new(void)
+{
+	struct hash_key k;
+	const char *fixed = getenv("SIPWARDEN_HASH_SEED");
+	if (fixed && *fixed) {
+		uint64_t s = strtoull(fixed, NULL, 0);
+		k.k0 = mix64(s);
+		k.k1 = mix64(k.k0);
+		return k;
 	}
-	if (i < n) {
-		if (n >= 8) {
-			w = ld8(b + n - 8);
-		} else if (n >= 4) {
-			uint32_t lo, hi;
-			memcpy(&lo, b, 4);
-			memcpy(&hi, b + n - 4, 4);
-			w = (uint64_t)hi << 32 | lo;
-		} else {
-			w = (uint64_t)b[0] | (uint64_t)b[n / 2] << 8 | (uint64_t)b[n - 1] << 16;
-		}
-		HASH_MIX(h, w);
+	ssize_t got;
+	do
+		got = getrandom(&k, sizeof k, 0);
+	while (got < 0 && errno == EINTR);
+	if (got != (ssize_t)sizeof k) {
+		/* no getrandom (kernel before 3.17): the best we have */
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		k.k0 = mix64((uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec << 32 ^ (uint64_t)getpid());
+		k.k1 = mix64(k.k0 ^ (uint64_t)(uintptr_t)&k);
 	}
-	/* murmur3 finaliser */
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return h;
+	return k;
 }
 
 char *time_format_iso(uint64_t ts_us, char *buf)

@@ -1,5 +1,6 @@
 /* util: small shared types and helpers: slices, IP addresses and prefixes,
- * hashing, time formatting.  No allocation, no I/O. */
+ * keyed hashing, time formatting.  No allocation, no I/O (but the random
+ * key of hash_key_new()). */
 #ifndef SW_UTIL_H
 #define SW_UTIL_H
 
@@ -55,8 +56,20 @@ char *ip_format(const struct ipaddr *a, char *buf);
 /* Formats a prefix; a host prefix prints as the plain address. */
 char *prefix_format(const struct ipprefix *p, char *buf);
 
-/* 64-bit hash of n bytes, seeded (FNV-1a style mixing, finalised). */
-uint64_t hash_bytes(const void *p, size_t n, uint64_t seed);
+/* The secret key of a hash table.  Every table keyed by what an attacker
+ * chooses (addresses, Call-IDs, usernames) has its own, so that nobody can
+ * work out offline which keys share a bucket. */
+struct hash_key {
+	uint64_t k0, k1;
+};
+
+/* A fresh random key (getrandom).  With SIPWARDEN_HASH_SEED=N in the
+ * environment, a fixed key derived from N instead, the same for every
+ * table: for tests and for replays that must evict in the same order. */
+struct hash_key hash_key_new(void);
+/* SipHash-1-3 of n bytes under key k: a keyed hash that an attacker who
+ * does not know k cannot make collide, whatever the input. */
+uint64_t hash_bytes(const void *p, size_t n, struct hash_key k);
 
 /* Formats microseconds since the epoch as "2026-11-27T08:00:00.123Z" into
  * buf (at least 32 bytes).  Returns buf. */

@@ -35,9 +35,9 @@ void win_reset(struct win *w)
 	memset(w->slot, 0, sizeof w->slot);
 }
 
-uint32_t dset_add(struct dset *set, const char *str, uint32_t window_s, uint64_t ts_us)
+uint32_t dset_add(struct dset *set, struct hash_key key, const char *str, uint32_t window_s, uint64_t ts_us)
 {
-	uint32_t h = (uint32_t)hash_bytes(str, strlen(str), 7), now_s = (uint32_t)(ts_us / 1000000);
+	uint32_t h = (uint32_t)hash_bytes(str, strlen(str), key), now_s = (uint32_t)(ts_us / 1000000);
 	uint32_t n = 0, oldest = 0, found = DSET;
 	for (uint32_t i = 0; i < set->n; i++) {
 		if (set->e[i].hash == h)

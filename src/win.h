@@ -5,7 +5,7 @@
 #ifndef SW_WIN_H
 #define SW_WIN_H
 
-#include <stdint.h>
+#include "util.h"
 
 #define WIN_SLOTS 8
 #define DSET 64 /* distinct strings remembered */
@@ -24,7 +24,10 @@ struct dset {
 uint32_t win_add(struct win *w, uint32_t window_s, uint64_t ts_us);
 void win_reset(struct win *w);
 /* Remembers str at ts_us; returns how many distinct strings were seen
- * within window_s (at most DSET: the oldest is forgotten first). */
-uint32_t dset_add(struct dset *set, const char *str, uint32_t window_s, uint64_t ts_us);
+ * within window_s (at most DSET: the oldest is forgotten first).  Strings
+ * are told apart by a 32-bit hash under key, which must be secret (from
+ * hash_key_new()): with a known one, a few seconds of search find strings
+ * that count as one. */
+uint32_t dset_add(struct dset *set, struct hash_key key, const char *str, uint32_t window_s, uint64_t ts_us);
 
 #endif

@@ -472,6 +472,79 @@ static void test_jump_cap(void)
 	}
 }
 
+/* ---- work per message ---- */
+
+/* Parses a worst case: the walk stops at the budget, flagged, having
+ * still read the header and the first question. */
+static void budget_case(const struct wb *w, const char *what, const char *qname)
+{
+	struct dns_msg m;
+	CHECK_MSG(parse(w->b, w->n, &m) == 0 && (m.anomalies & A(WORK_BUDGET)), "%s: [%s]", what,
+	          names(m.anomalies));
+	CHECK_MSG(m.work == DNS_MAX_WORK, "%s: %u steps", what, m.work);
+	CHECK_MSG(!strcmp(m.qname, qname), "%s: qname %s", what, m.qname);
+	CHECK_MSG(m.msg_len > 12 && m.msg_len < w->n, "%s: stopped at %zu of %zu", what, m.msg_len, w->n);
+}
+
+/* 64 KiB messages built for the most steps, each parsed within the budget;
+ * a large but honest answer needs far less. */
+static void test_work_budget(void)
+{
+	static struct wb w;
+	struct dns_msg m;
+	/* records that each end in the longest allowed chain of pointers: the
+	 * root at 12, 127 pointers in the first answer's RDATA each to the one
+	 * before, then answers named by a pointer to the last one (128 jumps) */
+	header(&w, 0x8180, 1, 0xffff, 0, 0);
+	put(&w, "\x00\x00\x01\x00\x01", 5);
+	put(&w, "\x00\x00\x63\x00\x01" TTL, 9);
+	put16(&w, 2 * 127);
+	put16(&w, 0xc000 | 12);
+	for (unsigned i = 1; i < 127; i++)
+		put16(&w, 0xc000 | (28 + 2 * (i - 1)));
+	while (w.n + 12 <= 65535) {
+		put16(&w, 0xc000 | (28 + 2 * 126));
+		put(&w, "\x00\x63\x00\x01" TTL "\x00\x00", 10);
+	}
+	budget_case(&w, "pointer chains", "");
+
+	/* 64 KiB of one-byte labels in one name */
+	header(&w, 0x0100, 1, 0, 0, 0);
+	while (w.n + 2 < 65535 - 5)
+		label(&w, 1);
+	put(&w, "\x00\x00\x01\x00\x01", 5);
+	CHECK(parse(w.b, w.n, &m) == 0 && m.anomalies == (A(NAME_TOO_LONG) | A(WORK_BUDGET)));
+	CHECK(m.work == DNS_MAX_WORK && strlen(m.qname) == 253);
+
+	/* thousands of tiny answers (root name, empty RDATA) */
+	header(&w, 0x8180, 1, 0xffff, 0, 0);
+	put(&w, "\x01" "b\x00\x00\x01\x00\x01", 7);
+	while (w.n + 11 <= 65535)
+		put(&w, "\x00\x00\x01\x00\x01" TTL "\x00\x00", 11);
+	budget_case(&w, "tiny records", "b");
+
+	/* one OPT record of 16,000 empty options */
+	header(&w, 0x0100, 1, 0, 0, 1);
+	put(&w, "\x01" "c\x00\x00\x01\x00\x01", 7);
+	put(&w, "\x00\x00\x29\x10\x00" TTL, 9);
+	put16(&w, 4 * 16000);
+	for (int i = 0; i < 16000; i++)
+		put(&w, "\x00\x0a\x00\x00", 4);
+	CHECK(parse(w.b, w.n, &m) == 0 && m.anomalies == A(WORK_BUDGET) && m.work == DNS_MAX_WORK);
+	CHECK(m.edns && !strcmp(m.qname, "c"));
+
+	/* an honest 4 KiB answer: 100 compressed A records and their names */
+	header(&w, 0x8180, 1, 100, 0, 0);
+	put(&w, "\x03www\x07" "example\x03" "com\x00\x00\x01\x00\x01", 21);
+	for (int i = 0; i < 100; i++) {
+		put(&w, "\x04host", 5);
+		put16(&w, 0xc000 | 16);
+		put(&w, RR_A, 14);
+	}
+	CHECK(parse(w.b, w.n, &m) == 0 && m.anomalies == 0 && m.msg_len == w.n);
+	CHECK_MSG(m.work < DNS_MAX_WORK / 4, "%u steps", m.work);
+}
+
 /* ---- robustness ---- */
 
 /* Every prefix of several valid messages parses on a guarded buffer; each
@@ -561,7 +634,7 @@ static void test_names(void)
 {
 	static const char *const want[DNS_A__COUNT] = {
 		"short", "bad_label", "name_too_long", "pointer_loop", "bad_pointer",
-		"bad_counts", "trailing", "bad_edns",
+		"bad_counts", "trailing", "bad_edns", "work_budget",
 	};
 	for (int i = 0; i < DNS_A__COUNT; i++)
 		CHECK_MSG(strcmp(dns_anomaly_name((enum dns_anomaly)i), want[i]) == 0, "anomaly %d", i);
@@ -571,7 +644,7 @@ static void test_names(void)
 /* Every anomaly code is produced by at least one vector. */
 static void test_anomaly_coverage(void)
 {
-	uint32_t seen = A(NAME_TOO_LONG); /* test_name_length */
+	uint32_t seen = A(NAME_TOO_LONG) | A(WORK_BUDGET); /* test_name_length, test_work_budget */
 	for (size_t i = 0; i < ARRAY_LEN(avecs); i++)
 		seen |= avecs[i].anom;
 	for (int i = 0; i < DNS_A__COUNT; i++)
@@ -587,6 +660,7 @@ int main(void)
 	test_case_folding();
 	test_name_length();
 	test_jump_cap();
+	test_work_budget();
 	test_prefixes();
 	test_frame();
 	test_names();

@@ -290,6 +290,87 @@ static void test_big_anomalies(void)
 	CHECK_MSG(m.anomalies == 0 && m.via_count == 32, "32 vias: [%s]", names(m.anomalies));
 }
 
+/* ---- work per message ---- */
+
+/* A worst case in big[0..k): parsed full and light, the budget is spent to
+ * the step and flagged, what came before it is kept and the body is still
+ * found after the blank line. */
+static void budget_case(size_t k, const char *what, bool call_id_first)
+{
+	static struct sip_msg m;
+	k += (size_t)sprintf(big + k, "\nbody");
+	CHECK_MSG(parse_n(big, k, false, DGRAM, &m) == 0 && (m.anomalies & A(WORK_BUDGET)), "%s: [%s]", what,
+	          names(m.anomalies));
+	CHECK_MSG(m.work == SIP_MAX_WORK, "%s: %u steps", what, m.work);
+	CHECK_MSG(S(m.body, "body") && m.msg_len == g_len, "%s: body %zu bytes", what, m.body.len);
+	if (call_id_first)
+		CHECK_MSG(S(m.call_id, "c1@203.0.113.5") && m.cseq == 1, "%s: fields before", what);
+	CHECK_MSG(sip_parse_light(g_buf, g_len, false, &m) == 0 && m.work <= SIP_MAX_WORK && S(m.body, "body"),
+	          "%s: light", what);
+}
+
+static void test_work_budget(void)
+{
+	struct sip_msg m;
+	size_t k;
+	/* 16,000 tiny header lines */
+	k = (size_t)sprintf(big, RL CID CSEQ VIA FROM TO MF);
+	while (k < 64000)
+		k += (size_t)sprintf(big + k, "a:\n");
+	budget_case(k, "tiny headers", true);
+	CHECK(parse_n(big, k, false, DGRAM, &m) == 0 && m.header_count < SIP_MAX_WORK);
+	/* on a stream, a header part of more lines than the budget is not
+	 * framed (the caller parses what it has, with the budget) */
+	for (int lines = SIP_MAX_WORK - 10; lines <= SIP_MAX_WORK + 10; lines += 20) {
+		k = (size_t)sprintf(big, RL HDRS CL0);
+		for (int i = 0; i < lines; i++)
+			k += (size_t)sprintf(big + k, "a:\n");
+		k += (size_t)sprintf(big + k, "\n");
+		const char *b = prep(big, k, false, &k);
+		CHECK_MSG(sip_frame(b, k) == (lines < SIP_MAX_WORK ? (long)k : -1), "%d lines", lines);
+	}
+
+	/* one Via with 30,000 parameters: the top Via's branch was read first */
+	k = (size_t)sprintf(big, RL CID CSEQ "Via: SIP/2.0/UDP h;branch=z9hG4bKtop");
+	while (k < 64000)
+		k += (size_t)sprintf(big + k, ";a");
+	k += (size_t)sprintf(big + k, "\n" FROM TO MF);
+	budget_case(k, "via parameters", true);
+	CHECK(parse_n(big, k, false, DGRAM, &m) == 0 && S(m.via_branch, "z9hG4bKtop") && !(m.anomalies & A(BAD_VIA)));
+
+	/* 4,000 Via values in one field */
+	k = (size_t)sprintf(big, RL CID CSEQ "Via: SIP/2.0/UDP h0;branch=z9hG4bK0");
+	while (k < 64000)
+		k += (size_t)sprintf(big + k, ",SIP/2.0/UDP h");
+	k += (size_t)sprintf(big + k, "\n" FROM TO MF);
+	budget_case(k, "via values", true);
+
+	/* From with 30,000 parameters, and credentials with 15,000 */
+	k = (size_t)sprintf(big, RL VIA CID CSEQ "From: <sip:a@example.com>;tag=1");
+	while (k < 64000)
+		k += (size_t)sprintf(big + k, ";a");
+	k += (size_t)sprintf(big + k, "\n" TO MF);
+	budget_case(k, "from parameters", true);
+	CHECK(parse_n(big, k, false, DGRAM, &m) == 0 && S(m.from.tag, "1") && !(m.anomalies & A(DUPLICATE_HEADER)));
+	k = (size_t)sprintf(big, RL HDRS "Authorization: Digest username=\"1000\"");
+	while (k < 64000)
+		k += (size_t)sprintf(big + k, ",a=b");
+	budget_case(k + (size_t)sprintf(big + k, "\n"), "credentials", true);
+	CHECK(parse_n(big, k, false, DGRAM, &m) == 0 && S(m.auth_username, "1000"));
+
+	/* an honest INVITE takes a few dozen steps */
+	k = (size_t)sprintf(big, "INVITE sip:100@example.com SIP/2.0\n"
+	        "Via: SIP/2.0/UDP 203.0.113.5:5060;branch=z9hG4bK1;rport\n"
+	        "Via: SIP/2.0/UDP 198.51.100.7;branch=z9hG4bK2;received=198.51.100.8\n"
+	        "From: \"Alice\" <sip:alice@example.com>;tag=a1\nTo: <sip:100@example.com>\n"
+	        CID "CSeq: 1 INVITE\n" MF "Contact: <sip:alice@203.0.113.5:5060;transport=udp>;expires=60\n"
+	        "Proxy-Authorization: Digest username=\"alice\", realm=\"example.com\", nonce=\"n\", "
+	        "uri=\"sip:100@example.com\", response=\"0123456789abcdef0123456789abcdef\", algorithm=MD5\n"
+	        "User-Agent: phone\nContent-Type: application/sdp\nContent-Length: 0\n\n");
+	CHECK(parse_n(big, k, false, DGRAM, &m) == 0 && m.anomalies == 0);
+	CHECK_MSG(m.work < SIP_MAX_WORK / 16, "INVITE: %u steps", m.work);
+}
+
 /* ---- valid but tricky messages: no anomaly at all ---- */
 
 struct vvec {
@@ -1075,6 +1156,7 @@ static void test_anomaly_coverage(void)
 	for (size_t i = 0; i < ARRAY_LEN(avecs); i++)
 		seen |= avecs[i].anom;
 	seen |= A(OVERSIZE_MESSAGE) | A(OVERSIZE_HEADER) | A(TOO_MANY_HEADERS) | A(TOO_MANY_VIAS); /* test_big_anomalies */
+	seen |= A(WORK_BUDGET); /* test_work_budget */
 	for (int i = 0; i < SIP_A__COUNT; i++)
 		CHECK_MSG(seen & (1u << i), "no vector for %s", sip_anomaly_name((enum sip_anomaly)i));
 }
@@ -1285,6 +1367,7 @@ int main(void)
 	test_fast_path_edges();
 	test_anomaly_vectors();
 	test_big_anomalies();
+	test_work_budget();
 	test_valid_vectors();
 	test_request_fields();
 	test_compact_forms();

@@ -373,13 +373,39 @@ static void test_prefixes(void)
 	CHECK_MSG(bad == 0, "%d prefix parses misbehaved", bad);
 }
 
+/* ---- work per packet ---- */
+
+/* Options are read up to TFTP_MAX_WORK: a request padded with 16,000 tiny
+ * ones is cut there, flagged, its filename and first options kept. */
+static void test_work_budget(void)
+{
+	static uint8_t b[65507];
+	struct tftp_msg m;
+	size_t n = 0;
+	memcpy(b, "\x00\x01" "SEP001122334455.cnf.xml\x00octet\x00", 32);
+	n = 32;
+	while (n + 4 <= sizeof b) {
+		memcpy(b + n, "x\x00" "1\x00", 4);
+		n += 4;
+	}
+	CHECK(parse(b, n, &m) == 0 && m.op == TFTP_RRQ && S(m.filename, "SEP001122334455.cnf.xml"));
+	CHECK_MSG(m.anomalies == A(WORK_BUDGET), "[%s]", names(m.anomalies));
+	CHECK(m.work == TFTP_MAX_WORK && m.n_options == TFTP_MAX_OPTIONS && all_inside(&m, g_buf, n));
+	/* exactly TFTP_MAX_WORK options are fine */
+	n = 32 + 4 * TFTP_MAX_WORK;
+	CHECK(parse(b, n, &m) == 0 && m.anomalies == 0 && m.work == TFTP_MAX_WORK);
+	/* an OACK too */
+	b[1] = 6;
+	CHECK(parse(b, sizeof b, &m) == 0 && (m.anomalies & A(WORK_BUDGET)) && m.work == TFTP_MAX_WORK);
+}
+
 /* ---- names ---- */
 
 static void test_names(void)
 {
 	static const char *const want[TFTP_A__COUNT] = {
 		"short", "bad_opcode", "no_nul", "bad_mode", "bad_option",
-		"bad_filename", "oversize", "bad_error_code",
+		"bad_filename", "oversize", "bad_error_code", "work_budget",
 	};
 	for (int i = 0; i < TFTP_A__COUNT; i++)
 		CHECK_MSG(strcmp(tftp_anomaly_name((enum tftp_anomaly)i), want[i]) == 0, "anomaly %d", i);
@@ -389,7 +415,7 @@ static void test_names(void)
 /* Every anomaly code is produced by at least one vector. */
 static void test_anomaly_coverage(void)
 {
-	uint32_t seen = A(OVERSIZE); /* test_limits */
+	uint32_t seen = A(OVERSIZE) | A(WORK_BUDGET); /* test_limits, test_work_budget */
 	for (size_t i = 0; i < ARRAY_LEN(avecs); i++)
 		seen |= avecs[i].anom;
 	for (int i = 0; i < TFTP_A__COUNT; i++)
@@ -403,6 +429,7 @@ int main(void)
 	test_fields();
 	test_limits();
 	test_prefixes();
+	test_work_budget();
 	test_names();
 	test_anomaly_coverage();
 	return T_DONE();
