@@ -198,26 +198,16 @@ static struct dstate *state_of(struct detect *d, const struct akey *k)
 	return atab_get(d->addrs, k, &created);
 }
 
-/* Bytes of a User-Agent or display name searched for blocked agents:
- * scanners name themselves up front, and a 64 KiB value would cost the
- * search (a pass per agent) a thousand times a normal one. */
-#define AGENT_SPAN 256
-
-static struct slice agent_span(struct slice s)
-{
-	return (struct slice){ s.p, s.len < AGENT_SPAN ? s.len : AGENT_SPAN };
-}
-
 /* The User-Agent (or From display name) entry of the blocked list it matches. */
 static const char *blocked_agent(const struct detect *d, const struct akey *k, const struct sip_msg *m)
 {
 	const struct cfg_rules *r = rules_of(d, k);
 	const struct agent_filter *f = &d->filters[k->inst < d->cfg->n_inst ? k->inst : 0];
-	struct slice ua = agent_span(m->user_agent), dn = agent_span(m->from.display);
-	if (!may_match(f, ua) && !may_match(f, dn))
+	if (!may_match(f, m->user_agent) && !may_match(f, m->from.display))
 		return NULL;
 	for (unsigned i = 0; i < r->n_agents; i++)
-		if (slice_icontains(ua, r->agents[i]) || slice_icontains(dn, r->agents[i]))
+		if (slice_icontains(m->user_agent, r->agents[i]) ||
+		    slice_icontains(m->from.display, r->agents[i]))
 			return r->agents[i];
 	return NULL;
 }
