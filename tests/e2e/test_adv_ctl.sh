@@ -86,7 +86,7 @@ metrics_auth = no
 EOF
 ns_spawn srv "$T/daemon.log" "$SIPWARDEN" run -c "$T/sipwarden.conf"
 DPID=$NS_PID
-if ! ns_wait_for 15 eval 'grep -q "^sipwarden: running" "$T/daemon.log" && ctl status >/dev/null 2>&1'; then
+if ! ns_wait_for 15 eval 'grep -qs "^sipwarden: running" "$T/daemon.log" && ctl status >/dev/null 2>&1'; then
 	notok "the daemon starts"
 	indent 20 <"$T/daemon.log"
 	finish
@@ -94,60 +94,63 @@ fi
 ok "the daemon starts and answers on its control socket"
 
 # ---- trickling control and HTTP clients, scanners meanwhile -------------------------
-"$PY" "$TRICKLE" --unix "$SOCK" --clients 5 --every 1.5 --duration 12 --grace 8 \
+# the control tricklers last longer than every wait below (25 + 5 s), so
+# a daemon that served them on its main loop fails each check
+"$PY" "$TRICKLE" --unix "$SOCK" --clients 5 --every 1.5 --duration 25 --grace 5 \
 	--ready "$T/ctl.ready" "$T/ctl-trickle.json" 2>"$T/ctl-trickle.err" &
 CTL_TRICKLE=$!
 NS_PIDS+=("$CTL_TRICKLE")
 ns_spawn web "$T/http-trickle.err" "$PY" "$TRICKLE" --tcp "$SRV4:8080" --clients 20 --every 1.5 \
-	--duration 12 --grace 30 --ready "$T/http.ready" "$T/http-trickle.json"
+	--duration 25 --grace 30 --ready "$T/http.ready" "$T/http-trickle.json"
 HTTP_TRICKLE=$NS_PID
 ns_wait_for 5 test -s "$T/ctl.ready" && ns_wait_for 5 test -s "$T/http.ready" ||
 	{ notok "the trickling clients did not start"; indent <"$T/ctl-trickle.err"; finish; }
 sleep 0.5
 
-if ctl status --json >"$T/status1.json" 2>"$T/status1.err"; then
+if timeout 5 "$SIPWARDEN" ctl -s "$SOCK" status --json >"$T/status1.json" 2>"$T/status1.err"; then
 	ok "ctl status answers while 5 control clients and 20 HTTP clients trickle ($(jq_ "$T/status1.json" 'd["ctl"]["clients"]') control clients connected)"
 else
 	notok "ctl status while clients trickle: $(head -c 300 "$T/status1.err")"
 fi
-ns_spawn scan1 "$T/svmap1.log" timeout 10 svmap -p5060 $SRV4
-if ns_wait_for 10 in_set $SCAN1; then
+ns_spawn scan1 "$T/svmap1.log" timeout 8 svmap -p5060 $SRV4
+if ns_wait_for 8 in_set $SCAN1; then
 	ok "svmap $SCAN1 blocked (in the kernel set) while the clients trickle"
 else
-	notok "svmap $SCAN1 not blocked within 10 s while the clients trickle"
+	notok "svmap $SCAN1 not blocked within 8 s while the clients trickle"
 	indent 10 <"$T/svmap1.log"
 fi
 sleep 3   # a second scanner, after the first tricklers have been replaced
-ns_spawn scan2 "$T/svmap2.log" timeout 10 svmap -p5060 $SRV4
-if ns_wait_for 10 in_set $SCAN2; then
+ns_spawn scan2 "$T/svmap2.log" timeout 8 svmap -p5060 $SRV4
+if ns_wait_for 8 in_set $SCAN2; then
 	ok "a second scanner $SCAN2 blocked while the clients still trickle"
 else
-	notok "second scanner $SCAN2 not blocked within 10 s"
+	notok "second scanner $SCAN2 not blocked within 8 s"
 fi
-ctl status >/dev/null 2>&1 && ok "ctl status answers again meanwhile" || notok "ctl status meanwhile"
+timeout 5 "$SIPWARDEN" ctl -s "$SOCK" status >/dev/null 2>&1 && ok "ctl status answers again meanwhile" ||
+	notok "ctl status meanwhile"
 
 # ---- every trickling control connection was dropped at its deadline ----------------
-ns_wait_for 30 eval '! ns_alive $CTL_TRICKLE'
+ns_wait_for 40 eval '! ns_alive $CTL_TRICKLE'
 wait "$CTL_TRICKLE" 2>/dev/null
 if [ -s "$T/ctl-trickle.json" ]; then
 	conns=$(jq_ "$T/ctl-trickle.json" 'd["connections"]')
 	dropped=$(jq_ "$T/ctl-trickle.json" 'd["dropped"]')
 	left=$(jq_ "$T/ctl-trickle.json" 'd["open_at_end"]')
 	longest=$(jq_ "$T/ctl-trickle.json" 'max(d["lifetimes"] or [0])')
-	if [ "$conns" -ge 10 ] && [ "$dropped" = "$conns" ] && [ "$left" = 0 ]; then
+	if [ "$conns" -ge 20 ] && [ "$dropped" = "$conns" ] && [ "$left" = 0 ]; then
 		ok "all $conns trickling control connections were closed by the daemon (none left open; longest lived ${longest} s)"
 	else
 		notok "trickling control connections: $conns opened, $dropped closed by the daemon, $left left open"
 	fi
 	ctl status --json >"$T/status2.json"
-	timeouts=$(jq_ "$T/status2.json" 'd["ctl"]["request_timeouts"]')
-	if [ "$timeouts" -ge "$conns" ]; then
+	timeouts=$(jq_ "$T/status2.json" 'd["ctl"]["request_timeouts"]' 2>/dev/null)
+	if [ "${timeouts:-0}" -ge "$conns" ] 2>/dev/null; then
 		ok "ctl status counts them: $timeouts request timeouts (>= $conns)"
 	else
 		notok "ctl status request_timeouts $timeouts, want >= $conns"
 	fi
 	m=$(metric 'sipwarden_ctl_dropped_total{reason="request_timeout"}')
-	if [ -n "$m" ] && [ "$m" -ge "$conns" ]; then
+	if [ -n "$m" ] && [ "$m" -ge "$conns" ] 2>/dev/null; then
 		ok "/metrics counts them: sipwarden_ctl_dropped_total{reason=\"request_timeout\"} $m"
 	else
 		notok "/metrics request_timeout '$m', want >= $conns"
@@ -177,8 +180,8 @@ print(refused)
 EOF
 refused=$(tail -1 "$T/limit.out")
 ctl status --json >"$T/status3.json"
-counted=$(jq_ "$T/status3.json" 'd["ctl"]["refused"]')
-if [ "${refused:-0}" -gt 0 ] && [ "$counted" -ge "$refused" ]; then
+counted=$(jq_ "$T/status3.json" 'd["ctl"]["refused"]' 2>/dev/null)
+if [ "${refused:-0}" -gt 0 ] && [ "${counted:-0}" -ge "$refused" ] 2>/dev/null; then
 	ok "40 idle connections at once: $refused refused with an error, counted ($counted); ctl status answers after"
 else
 	notok "client limit: ${refused:-?} refused, $counted counted: $(head -3 "$T/limit.out" | tr '\n' ' ')"

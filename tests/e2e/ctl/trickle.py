@@ -11,7 +11,8 @@ server; each client sends "GET / HTTP/1.1\\r\\nHost: ADDR:PORT\\r\\n" and then o
 byte of an endless header every --every seconds, from the --source addresses
 in turn (bound before connecting).  For --duration seconds (10) a client the
 server closes is replaced by a new one (after 0.2 s); then the clients left
-keep trickling until the server closes them or --grace seconds (10) pass.
+keep trickling until the server closes them or --grace seconds (10) pass
+(or SIGTERM comes).
 --ready FILE is written once the first N connections are open.
 
 OUT gets one JSON object: connections opened, dropped (closed by the server),
@@ -20,6 +21,7 @@ dropped connection's lifetime in seconds."""
 import argparse
 import json
 import selectors
+import signal
 import socket
 import time
 
@@ -96,10 +98,12 @@ def main():
         with open(a.ready, "w") as f:
             f.write("%d\n" % res["connections"])
     letters = b"abcdefghijklmnopqrstuvwxyz"
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))  # SIGTERM: report and end
     while True:
         now = time.monotonic()
         clients = [k.data for k in sel.get_map().values()]
-        if now >= last or (now >= end and not clients):
+        if stop or now >= last or (now >= end and not clients):
             break
         for t in [t for t in want_new if t <= now and now < end]:
             want_new.remove(t)
