@@ -34,7 +34,7 @@
 #define PURGE_EVERY_US (3600ULL * 1000000)
 #define MAX_POLL 64
 #define HANDOFF_QUEUE 64   /* requests of the control and HTTP threads waiting for the main thread */
-#define HANDOFF_PER_ROUND 2 /* run per poll round, then the capture again */
+#define HANDOFF_PER_ROUND 1 /* run per poll round, then the capture again */
 
 struct fw_op {
 	bool unblock;
