@@ -3,10 +3,14 @@
 # nftables firewall, on captures replayed with tcpreplay over a veth pair
 # between two network namespaces (bench/live/README.md says how and why).
 #
-#   bench/live.sh [--quick] [--only ttb|tput|capture]...
+#   bench/live.sh [--quick] [--only ttb|slow|tput|capture]...
 #
 #   ttb      time to block: 1,000 scanners 2 ms apart, from the capture
 #            timestamp of each one's packet to its element in the kernel set
+#   slow     the same time to block twice in one run, with the admin page on:
+#            without other clients, then while 80 slow HTTP clients trickle
+#            headers to the admin page and a slow control client trickles its
+#            request; both figures and their ratio
 #   tput     block throughput: 100,000 scanners at full speed, elements
 #            added per second, and the control socket's worst answer time
 #   capture  a mixed capture at rising packet rates: the highest rate with no
@@ -33,20 +37,21 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 PY=/usr/bin/python3
 LIVE=$ROOT/bench/live
+TRICKLE=$ROOT/tests/e2e/ctl/trickle.py
 QUICK=0
 ONLY=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick) QUICK=1 ;;
-	--only) case "${2:-}" in ttb|tput|capture) ONLY+=("$2") ;;
-		*) echo "bench/live.sh: --only takes ttb, tput or capture" >&2; exit 2 ;; esac
+	--only) case "${2:-}" in ttb|slow|tput|capture) ONLY+=("$2") ;;
+		*) echo "bench/live.sh: --only takes ttb, slow, tput or capture" >&2; exit 2 ;; esac
 		shift ;;
-	-h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench/live.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 	shift
 done
-[ ${#ONLY[@]} -gt 0 ] || ONLY=(ttb tput capture)
+[ ${#ONLY[@]} -gt 0 ] || ONLY=(ttb slow tput capture)
 want() { [[ " ${ONLY[*]} " == *" $1 "* ]]; }
 
 OUT=${BENCH_OUT:-bench/out}
@@ -174,12 +179,13 @@ gen() {
 }
 
 # ---- the daemon ---------------------------------------------------------------------
-# start_daemon NAME STDERR [SIP_KEYS]: writes a config (interface swcap, its
-# own database, socket and nft table; keep_blocks_on_exit = no) and starts
+# start_daemon NAME STDERR [SIP_KEYS] [MORE]: writes a config (interface swcap,
+# its own database, socket and nft table; keep_blocks_on_exit = no; MORE
+# appended, e.g. an [http] section) and starts
 # `sipwarden run` in the server namespace with stderr to STDERR (a file or a
 # fifo); waits for its control socket.  Sets DPID, SOCK, TABLE.
 start_daemon() {
-	local name=$1 errto=$2 sipkeys=${3:-} i
+	local name=$1 errto=$2 sipkeys=${3:-} more=${4:-} i
 	SOCK=$TMP/$name.sock
 	DCOUNT=$((DCOUNT + 1))
 	TABLE=swlb$$_$DCOUNT      # letters, digits and _ only
@@ -198,6 +204,7 @@ start_daemon() {
 	backend = nftables
 	table = $TABLE
 	keep_blocks_on_exit = no
+	$more
 	EOF
 	ip netns exec "$NS_S" "$SW" run -c "$TMP/$name.conf" </dev/null >/dev/null 2>"$errto" &
 	DPID=$!
@@ -275,7 +282,7 @@ echo "-- captures"
 SCAN1=$OUT/scanners-$N_TTB-i2000-s$SEED.pcap
 SCAN2=$OUT/scanners-$N_TPUT-i10-s$SEED.pcap
 MIXED=$OUT/mixed-$N_MIX-s$SEED.pcap
-want ttb && gen "$SCAN1" --mode scanners --messages "$N_TTB" --interval 2000 --seed "$SEED"
+{ want ttb || want slow; } && gen "$SCAN1" --mode scanners --messages "$N_TTB" --interval 2000 --seed "$SEED"
 want tput && gen "$SCAN2" --mode scanners --messages "$N_TPUT" --interval 10 --seed "$SEED"
 if want capture; then
 	gen "$MIXED" --mode mixed --messages "$N_MIX" --seed "$SEED"
@@ -286,27 +293,80 @@ fi
 make_net
 
 # ---- 1. time to block -------------------------------------------------------------------
-if want ttb; then
-	echo "-- time to block: $N_TTB scanners, one every 2 ms, replayed in real time"
+# ttb_run NAME [LOAD]: one time-to-block measurement (the daemon NAME, its
+# own records); with LOAD = slow, the admin page is on and 80 slow HTTP
+# clients (16 from each of 5 addresses of the client namespace) and one slow
+# control client trickle throughout; with LOAD = page, the admin page is on
+# and nobody else talks to the daemon.  Adds NAME_median, NAME_p99, ... to
+# the summary's records.
+ttb_run() {
+	local name=$1 load=${2:-} more=
+	[ -n "$load" ] && more=$'[http]\nlisten = 198.51.100.1:8080'
+	rm -f "$TMP/err.fifo"
 	mkfifo "$TMP/err.fifo"
-	spawn - "$TMP/stamp.err" sh -c 'exec "$0" "$1" "$2" < "$3"' "$PY" "$LIVE/stamp.py" "$TMP/ttb.log" "$TMP/err.fifo"
+	spawn - "$TMP/stamp-$name.err" sh -c 'exec "$0" "$1" "$2" < "$3"' "$PY" "$LIVE/stamp.py" "$TMP/$name.log" "$TMP/err.fifo"
 	SPID=$SPAWNED
-	start_daemon ttb "$TMP/err.fifo"
+	start_daemon "$name" "$TMP/err.fifo" "" "$more"
 	watch_start
+	local hpid= cpid=
+	if [ "$load" = slow ]; then
+		rm -f "$TMP/http.ready" "$TMP/ctltr.ready"
+		spawn "$NS_C" "$TMP/http-trickle.err" "$PY" "$TRICKLE" --tcp 198.51.100.1:8080 \
+			--source "$SLOW_SRCS" --clients 80 --every 1 --duration 600 --grace 0 \
+			--ready "$TMP/http.ready" "$TMP/http-trickle.json"
+		hpid=$SPAWNED
+		spawn - "$TMP/ctl-trickle.err" "$PY" "$TRICKLE" --unix "$SOCK" --clients 1 --every 1.5 \
+			--duration 600 --grace 0 --ready "$TMP/ctltr.ready" "$TMP/ctl-trickle.json"
+		cpid=$SPAWNED
+		local i
+		for ((i = 0; i < 100; i++)); do
+			[ -s "$TMP/http.ready" ] && [ -s "$TMP/ctltr.ready" ] && break
+			sleep 0.1
+		done
+		[ -s "$TMP/http.ready" ] && [ -s "$TMP/ctltr.ready" ] || die "the slow clients did not start"
+	fi
 	spawn "$NS_S" "$TMP/tcpdump.err" tcpdump -i swcap -nn -U -B 16384 --time-stamp-precision=micro \
-		-w "$TMP/ttb.pcap" udp port 5060
+		-w "$TMP/$name.pcap" udp port 5060
 	TPID=$SPAWNED
 	sleep 1
 	replay -T nano "$SCAN1"   # nanosleep between packets: gtod would spin a CPU
 	settle 30
 	sleep 0.5
+	if [ "$load" = slow ]; then
+		status
+		note "control socket meanwhile: $(jget ctl.request_timeouts) slow requests dropped, $(jget ctl.refused) refused, $(jget ctl.served) answered"
+		stop_pid "$hpid" TERM 5
+		stop_pid "$cpid" TERM 5
+		note "slow HTTP clients: $(jq_file "$TMP/http-trickle.json" '"%d connections, %d closed by the server, %d open at the end, %d connect errors" % (d["connections"], d["dropped"], d["open_at_end"], d["connect_errors"])')"
+		note "slow control clients: $(jq_file "$TMP/ctl-trickle.json" '"%d connections, %d closed by the daemon (after %s s)" % (d["connections"], d["dropped"], "/".join(str(x) for x in sorted(set(round(l, 1) for l in d["lifetimes"])) ) or "-")')"
+	fi
 	stop_pid "$TPID" TERM 5
 	stop_pid "$WPID" TERM 10
 	stop_pid "$DPID" TERM 20
 	stop_pid "$SPID" TERM 5
 	note "sent $SENT packets ($PPS pps)"
-	"$PY" "$LIVE/analyze.py" ttb "$TMP/ttb.pcap" "$TMP/ttb.log" "$TMP/nl.txt" "$TMP/kv"
-	mv "$TMP/nl.txt" "$TMP/ttb.nl"
+	: > "$TMP/kv.$name"
+	"$PY" "$LIVE/analyze.py" ttb "$TMP/$name.pcap" "$TMP/$name.log" "$TMP/nl.txt" "$TMP/kv.$name"
+	sed "s/^ttb_/${name}_/" "$TMP/kv.$name" >> "$TMP/kv"
+	mv "$TMP/nl.txt" "$TMP/$name.nl"
+}
+# jq_file FILE EXPR: a Python expression over the JSON object d of FILE.
+jq_file() { "$PY" -c 'import json,sys; d = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
+
+if want ttb; then
+	echo "-- time to block: $N_TTB scanners, one every 2 ms, replayed in real time"
+	ttb_run ttb
+fi
+
+if want slow; then
+	echo "-- time to block with slow clients: the same $N_TTB scanners, admin page on; first alone,"
+	echo "   then with 80 slow HTTP clients (16 from each of 5 addresses) and a slow control client"
+	SLOW_SRCS=198.51.100.11,198.51.100.12,198.51.100.13,198.51.100.14,198.51.100.15
+	for a in ${SLOW_SRCS//,/ }; do ip -n "$NS_C" addr add "$a/24" dev swinj; done
+	echo " - without them"
+	ttb_run base page
+	echo " - with them"
+	ttb_run slow slow
 fi
 
 # ---- 2. block throughput ----------------------------------------------------------------
@@ -400,6 +460,15 @@ if want ttb; then
 	printf "  %-44s %16s  %-14s %s\n" "time to block, median ($(kvget ttb_n) of $N_TTB)" "$M ms" "< 2 ms" "$(verdict "$M < 2")"
 	printf "  %-44s %16s  %-14s %s\n" "time to block, p99" "$P ms" "< 10 ms" "$(verdict "$P < 10")"
 	printf "  %-44s %16s\n" "time to block, max" "$X ms"
+fi
+if want slow; then
+	B=$(kvget base_median); S=$(kvget slow_median); BP=$(kvget base_p99); SP=$(kvget slow_p99)
+	RM=$(calc "%.2f" "$S / $B"); RP=$(calc "%.2f" "$SP / $BP")
+	printf "  %-44s %16s\n" "time to block, median, admin page idle" "$B ms"
+	printf "  %-44s %16s\n" "  with 80 slow HTTP + 1 slow ctl client" "$S ms"
+	printf "  %-44s %16s  %-14s %s\n" "  ratio (with / without), median" "$RM" "<= 1.5" "$(verdict "$RM <= 1.5 && $(kvget slow_n) == $N_TTB")"
+	printf "  %-44s %16s\n" "time to block, p99, idle / slow clients" "$BP / $SP ms"
+	printf "  %-44s %16s\n" "  ratio (with / without), p99" "$RP"
 fi
 if want tput; then
 	R=$(kvget tput_rate); TN=$(kvget tput_n)

@@ -7,13 +7,10 @@
 #include "version.h"
 #include "win.h"
 
-#include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,14 +20,16 @@
 
 enum call_kind { CALL_HANDLE, CALL_METRICS, CALL_LOGIN_FAILED };
 
-/* One request waiting for the main thread (the HTTP thread serves one at a time). */
+/* One request for the main thread, from the HTTP server's thread, which
+ * waits for it (handoff_call). */
 struct call {
 	enum call_kind kind;
 	const char *method, *path, *query, *body, *client_ip;
 	size_t len;
 	struct http_reply *out;
 	int rc;
-	bool done;
+	struct api *a;
+	struct handoff_call hc;
 };
 
 struct login_fail {
@@ -42,42 +41,24 @@ struct login_fail {
 struct api {
 	struct daemon *d;
 	struct http *http;
-	int efd;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct call *pending;
-	bool stopping;
 	struct login_fail fails[LOGIN_TRACK];
 };
 
 /* ---- hand-over ---- */
 
+static void run_call(void *arg);
+
 static int call_main(struct api *a, struct call *c)
 {
-	uint64_t one = 1;
-	pthread_mutex_lock(&a->mu);
-	if (a->stopping) {
-		pthread_mutex_unlock(&a->mu);
-		return -1;
-	}
-	a->pending = c;
-	if (write(a->efd, &one, sizeof one) != (ssize_t)sizeof one) {
-		a->pending = NULL;
-		pthread_mutex_unlock(&a->mu);
-		return -1;
-	}
-	while (!c->done && !a->stopping)
-		pthread_cond_wait(&a->cv, &a->mu);
-	if (!c->done)
-		a->pending = NULL;
-	pthread_mutex_unlock(&a->mu);
-	return c->done ? c->rc : -1;
+	c->a = a;
+	c->hc = (struct handoff_call){ .fn = run_call, .arg = c };
+	return handoff_call(a->d->ho, &c->hc) == 0 ? c->rc : -1;
 }
 
 static int on_handle(void *ctx, const char *method, const char *path, const char *query,
                      const char *body, size_t len, const char *client_ip, struct http_reply *out)
 {
-	struct call c = { CALL_HANDLE, method, path, query, body, client_ip, len, out, 0, false };
+	struct call c = { CALL_HANDLE, method, path, query, body, client_ip, len, out, 0, NULL, { 0 } };
 	return call_main(ctx, &c);
 }
 
@@ -128,28 +109,17 @@ static void login_failed(struct api *a, const char *client_ip)
 	worker_flush(a->d->fw_w);
 }
 
-void api_run(struct api *a)
+/* Runs one request on the main thread. */
+static void run_call(void *arg)
 {
-	uint64_t v;
-	if (read(a->efd, &v, sizeof v) < 0 && errno != EAGAIN)
-		return;
-	pthread_mutex_lock(&a->mu);
-	struct call *c = a->pending;
-	pthread_mutex_unlock(&a->mu);
-	if (!c)
-		return;
+	struct call *c = arg;
 	if (c->kind == CALL_HANDLE)
-		c->rc = api_handle(a->d, c->method, c->path, c->query, c->body, c->len, c->out);
+		c->rc = api_handle(c->a->d, c->method, c->path, c->query, c->body, c->len, c->out);
 	else if (c->kind == CALL_METRICS)
-		c->rc = api_metrics(a->d, c->out);
+		c->rc = api_metrics(c->a->d, c->out);
 	else
-		login_failed(a, c->client_ip);
+		login_failed(c->a, c->client_ip);
 	fflush(stderr);
-	pthread_mutex_lock(&a->mu);
-	c->done = true;
-	a->pending = NULL;
-	pthread_cond_broadcast(&a->cv);
-	pthread_mutex_unlock(&a->mu);
 }
 
 static void http_conf_of(const struct config *cfg, struct http_conf *hc)
@@ -168,15 +138,10 @@ struct api *api_start(struct daemon *d, char *err, size_t errlen)
 		return NULL;
 	}
 	a->d = d;
-	pthread_mutex_init(&a->mu, NULL);
-	pthread_cond_init(&a->cv, NULL);
-	a->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	struct http_conf hc;
 	http_conf_of(d->cfg, &hc);
 	struct http_api cb = { a, on_handle, on_metrics, on_login_failed };
-	if (a->efd < 0 || !(a->http = http_start(&hc, &cb, err, errlen))) {
-		if (a->efd < 0)
-			snprintf(err, errlen, "eventfd: %s", strerror(errno));
+	if (!(a->http = http_start(&hc, &cb, err, errlen))) {
 		api_stop(a);
 		return NULL;
 	}
@@ -187,19 +152,9 @@ void api_stop(struct api *a)
 {
 	if (!a)
 		return;
-	pthread_mutex_lock(&a->mu);
-	a->stopping = true;
-	pthread_cond_broadcast(&a->cv);
-	pthread_mutex_unlock(&a->mu);
 	http_stop(a->http);
-	if (a->efd >= 0)
-		close(a->efd);
-	pthread_mutex_destroy(&a->mu);
-	pthread_cond_destroy(&a->cv);
 	free(a);
 }
-
-int api_fd(const struct api *a) { return a->efd; }
 
 void api_set_config(struct api *a, const struct config *cfg)
 {

@@ -1,8 +1,9 @@
 /* api: the daemon side of the admin page's HTTP API (src/web/app.js names
- * every endpoint and its JSON).  The HTTP server's thread hands each request
- * to the main thread (an eventfd in the daemon's poll loop) and waits; the
- * handlers then read and change the daemon's state as the control socket
- * does, so the engine needs no locks.  Also the admin_login rule: failed
+ * every endpoint and its JSON).  The HTTP server's thread hands each request,
+ * once it has been read whole, to the main thread (d->ho, as the control
+ * socket's thread does) and waits; the handlers then read and change the
+ * daemon's state, so the engine needs no locks, and write the answer into a
+ * buffer that the HTTP thread sends.  Also the admin_login rule: failed
  * logins from one address within [http] admin_login block it. */
 #ifndef SW_API_H
 #define SW_API_H
@@ -12,14 +13,11 @@
 
 struct api;
 
-/* Starts the HTTP server on d->cfg->http.listen.  Returns NULL with a
- * message in err. */
+/* Starts the HTTP server on d->cfg->http.listen; d->ho must exist.  Returns
+ * NULL with a message in err. */
 struct api *api_start(struct daemon *d, char *err, size_t errlen);
-/* Answers a request that waits, or throws it away, and stops the server. */
+/* Stops the server (after handoff_stop: a request that waits gives up). */
 void api_stop(struct api *a);
-/* The descriptor the main loop polls; api_run when it is readable. */
-int api_fd(const struct api *a);
-void api_run(struct api *a);
 /* After a reload: the new password hash. */
 void api_set_config(struct api *a, const struct config *cfg);
 

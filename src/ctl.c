@@ -1,5 +1,6 @@
 /* ctl: control socket client and the daemon's command handlers. */
 #include "ctl.h"
+#include "ctlsrv.h"
 #include "daemon.h"
 #include "dops.h"
 #include "text.h"
@@ -10,12 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_REQ 8192
+#define MAX_REQ CTLSRV_MAX_REQ
 #define MAX_ARGS 32
 
 /* ---- shared ---- */
@@ -100,6 +100,20 @@ static void notify_text(struct daemon *d, FILE *o)
 	}
 }
 
+/* The control socket's own counters: its clients, and those it dropped. */
+static void ctlsrv_out(struct daemon *d, bool json, FILE *o)
+{
+	struct ctlsrv_stats cs;
+	ctlsrv_stats(d->ctl, &cs);
+	fprintf(o, json ? ",\"ctl\":{\"clients\":%u,\"served\":%llu,\"request_timeouts\":%llu,"
+	                  "\"reply_timeouts\":%llu,\"refused\":%llu,\"too_long\":%llu,\"busy\":%llu}"
+	                : "control:        %u connected, %llu served, dropped: %llu slow requests, "
+	                  "%llu slow readers, %llu over the client limit, %llu too long, %llu while busy\n",
+	        cs.clients, (unsigned long long)cs.served, (unsigned long long)cs.request_timeouts,
+	        (unsigned long long)cs.reply_timeouts, (unsigned long long)cs.refused,
+	        (unsigned long long)cs.too_long, (unsigned long long)cs.busy);
+}
+
 static int cmd_status(struct daemon *d, const struct req *r, FILE *o)
 {
 	struct eng_stats st;
@@ -141,7 +155,9 @@ static int cmd_status(struct daemon *d, const struct req *r, FILE *o)
 		json_str(o, d->cfg->http.listen);
 		fprintf(o, ",\"running\":%s,\"error\":", d->api ? "true" : "false");
 		json_str(o, d->http_error);
-		fprintf(o, "},\"config\":{\"path\":");
+		fputc('}', o);
+		ctlsrv_out(d, true, o);
+		fprintf(o, ",\"config\":{\"path\":");
 		json_str(o, d->cfg_path ? d->cfg_path : "");
 		fprintf(o, ",\"block_time_s\":%u,\"block_threshold\":%u,\"bad_registrations\":\"%u/%us\","
 		           "\"blocked_user_agents\":[",
@@ -182,6 +198,7 @@ static int cmd_status(struct daemon *d, const struct req *r, FILE *o)
 	if (d->cfg->http.listen[0])
 		fprintf(o, "admin page:     %s%s\n", d->api ? "listening on " : "not running: ",
 		        d->api ? d->cfg->http.listen : d->http_error);
+	ctlsrv_out(d, false, o);
 	return 0;
 }
 
@@ -499,36 +516,11 @@ static int parse_request(char *buf, struct req *r, FILE *o)
 	return 0;
 }
 
-void ctl_serve(struct daemon *d, int fd)
+int ctl_run(struct daemon *d, char *req, FILE *o)
 {
-	char buf[MAX_REQ + 1];
-	size_t len = 0;
-	struct timeval tv = { 2, 0 };
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-	while (len < MAX_REQ) {
-		ssize_t k = read(fd, buf + len, MAX_REQ - len);
-		if (k <= 0)
-			break;
-		len += (size_t)k;
-		if (len >= 2 && buf[len - 1] == '\n' && buf[len - 2] == '\n')
-			break;
-	}
-	buf[len] = '\0';
-	char *out = NULL;
-	size_t outlen = 0;
-	FILE *o = open_memstream(&out, &outlen);
-	if (!o)
-		return;
 	struct req r;
-	int rc = parse_request(buf, &r, o);
-	if (rc == 0)
-		rc = dispatch(d, &r, o);
-	fclose(o);
-	const char *head = rc == 0 ? "ok\n" : "error\n";
-	if (write(fd, head, strlen(head)) < 0 || (outlen && write(fd, out, outlen) < 0))
-		fprintf(stderr, "sipwarden: ctl: write failed: %s\n", strerror(errno));
-	free(out);
+	int rc = parse_request(req, &r, o);
+	return rc == 0 ? dispatch(d, &r, o) : rc;
 }
 
 /* ---- client side ---- */

@@ -9,11 +9,15 @@
 #ifndef SW_CTL_H
 #define SW_CTL_H
 
+#include <stdio.h>
+
 struct daemon;
 
 /* Client: runs `sipwarden ctl ARGS...`; returns the exit status. */
 int ctl_client(int argc, char **argv);
-/* Server: answers one connection on the daemon's main thread. */
-void ctl_serve(struct daemon *d, int fd);
+/* Server: runs one complete request (the arguments, each ended by "\n") on
+ * the daemon's main thread, output to o; returns 0 (ok) or -1 (error).  The
+ * connection itself is served by ctlsrv.c on its own thread. */
+int ctl_run(struct daemon *d, char *req, FILE *o);
 
 #endif

@@ -1,6 +1,8 @@
-/* daemon: the live process.  Main thread: capture, engine, control socket,
- * signals, tick.  Workers: firewall (batched), store (batched transactions),
- * notifications (notify.c: intake and sender threads). */
+/* daemon: the live process.  Main thread: capture, engine, signals, tick,
+ * and the requests that the control thread (ctlsrv.c) and the HTTP thread
+ * hand over (handoff.c), a few per loop round.  Workers: firewall (batched),
+ * store (batched transactions), notifications (notify.c: intake and sender
+ * threads). */
 #include "daemon.h"
 #include "api.h"
 #include "ct.h"
@@ -31,6 +33,8 @@
 #define STORE_BATCH 4096
 #define PURGE_EVERY_US (3600ULL * 1000000)
 #define MAX_POLL 64
+#define HANDOFF_QUEUE 64   /* requests of the control and HTTP threads waiting for the main thread */
+#define HANDOFF_PER_ROUND 1 /* run per poll round, then the capture again */
 
 struct fw_op {
 	bool unblock;
@@ -372,6 +376,12 @@ static int setup_signals_and_timer(struct daemon *d)
 	return 0;
 }
 
+/* A control request, handed over by the control thread (main thread). */
+static int on_ctl(void *ctx, char *req, FILE *o)
+{
+	return ctl_run(ctx, req, o);
+}
+
 static void sd_notify_ready(void)
 {
 	const char *path = getenv("NOTIFY_SOCKET");
@@ -462,9 +472,21 @@ static int start(struct daemon *d)
 		return -1;
 	}
 	eng_start(d->eng, now);
-	d->ctl_fd = open_ctl_socket(d->cfg->ctl_socket);
-	if (d->ctl_fd < 0) {
+	d->ho = handoff_new(HANDOFF_QUEUE);
+	if (!d->ho) {
+		logf_("hand-over queue: %s", strerror(errno));
+		return -1;
+	}
+	int lfd = open_ctl_socket(d->cfg->ctl_socket);
+	if (lfd < 0) {
 		logf_("control socket %s: %s", d->cfg->ctl_socket, strerror(errno));
+		return -1;
+	}
+	d->ctl = ctlsrv_start(lfd, NULL, d->ho, on_ctl, d, err, sizeof err);
+	if (!d->ctl) {
+		close(lfd);
+		unlink(d->cfg->ctl_socket);
+		logf_("control socket %s: %s", d->cfg->ctl_socket, err);
 		return -1;
 	}
 	if (d->cfg->http.listen[0]) {
@@ -565,9 +587,7 @@ static void loop(struct daemon *d)
 			pfd[n++] = (struct pollfd){ capfds[i], POLLIN, 0 };
 		pfd[n++] = (struct pollfd){ d->sig_fd, POLLIN, 0 };
 		pfd[n++] = (struct pollfd){ d->timer_fd, POLLIN, 0 };
-		pfd[n++] = (struct pollfd){ d->ctl_fd, POLLIN, 0 };
-		if (d->api)
-			pfd[n++] = (struct pollfd){ api_fd(d->api), POLLIN, 0 };
+		pfd[n++] = (struct pollfd){ handoff_fd(d->ho), POLLIN, 0 };
 		if (poll(pfd, (nfds_t)n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -586,22 +606,22 @@ static void loop(struct daemon *d)
 			on_signal(d);
 		if (pfd[ncap + 1].revents)
 			on_tick(d);
-		if (pfd[ncap + 2].revents & POLLIN) {
-			int c = accept4(d->ctl_fd, NULL, NULL, SOCK_CLOEXEC);
-			if (c >= 0) {
-				ctl_serve(d, c);
-				close(c);
-			}
-		}
-		if (d->api && (pfd[ncap + 3].revents & POLLIN))
-			api_run(d->api);
+		/* control and API requests: a few per round, so that a flood of
+		 * them cannot keep the capture waiting */
+		if (pfd[ncap + 2].revents & POLLIN)
+			handoff_run(d->ho, HANDOFF_PER_ROUND);
 		fflush(stderr);
 	}
 }
 
 static void stop(struct daemon *d)
 {
-	api_stop(d->api); /* first: a request in progress waits for this thread */
+	handoff_stop(d->ho); /* first: requests waiting for this thread give up */
+	ctlsrv_stop(d->ctl);
+	api_stop(d->api);
+	if (d->ctl)
+		unlink(d->cfg->ctl_socket);
+	handoff_free(d->ho);
 	cap_live_close(d->cap);
 	worker_stop(d->fw_w);
 	worker_stop(d->ct_w);
@@ -616,10 +636,6 @@ static void stop(struct daemon *d)
 	eng_free(d->eng);
 	store_close(d->rstore);
 	store_close(d->wstore);
-	if (d->ctl_fd >= 0) {
-		close(d->ctl_fd);
-		unlink(d->cfg->ctl_socket);
-	}
 	if (d->sig_fd >= 0)
 		close(d->sig_fd);
 	if (d->timer_fd >= 0)
@@ -631,7 +647,7 @@ int daemon_main(const char *cfg_path)
 {
 	static struct daemon d;
 	d.cfg_path = cfg_path;
-	d.ctl_fd = d.sig_fd = d.timer_fd = -1;
+	d.sig_fd = d.timer_fd = -1;
 	pthread_mutex_init(&d.fw_mu, NULL);
 	/* blocked before any thread starts, so every thread inherits the mask
 	 * and the signals reach only the main thread's signalfd */

@@ -1,6 +1,8 @@
 /* daemon: `sipwarden run`: live capture into the engine, with the firewall
- * and the store fed by worker threads, the control socket, signals and a
- * one-second tick.  The engine runs on the main thread only. */
+ * and the store fed by worker threads, the control socket and the HTTP
+ * server on threads of their own (their requests run on the main thread,
+ * handed over through d->ho), signals and a 100 ms tick.  The engine runs
+ * on the main thread only. */
 #ifndef SW_DAEMON_H
 #define SW_DAEMON_H
 
@@ -10,8 +12,10 @@
 #include "capture.h"
 #include "ct.h"
 #include "config.h"
+#include "ctlsrv.h"
 #include "engine.h"
 #include "fw.h"
+#include "handoff.h"
 #include "notify.h"
 #include "store.h"
 #include "worker.h"
@@ -31,7 +35,9 @@ struct daemon {
 	struct api *api;            /* the admin page and API ([http]), or NULL */
 	char http_error[512];       /* why the admin page did not start, or "" */
 	struct cap_live *cap;
-	int ctl_fd, sig_fd, timer_fd;
+	struct handoff *ho;         /* requests of the control and HTTP threads for the main thread */
+	struct ctlsrv *ctl;         /* the control socket's thread */
+	int sig_fd, timer_fd;
 	uint64_t started_us, last_purge_us;
 	uint64_t kernel_recv, kernel_drop;
 	_Atomic uint64_t fw_ops, fw_errors, store_errors;

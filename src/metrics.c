@@ -56,6 +56,23 @@ static void verdicts(struct http_reply *o, const struct eng_stats *st)
 	one(o, "evicted_addresses_total", "counter", "Address states evicted to stay within max_tracked.", st->det.evicted);
 }
 
+/* The control socket: clients now, and those dropped or refused, by reason. */
+static void control(struct http_reply *o, struct daemon *d)
+{
+	struct ctlsrv_stats cs;
+	ctlsrv_stats(d->ctl, &cs);
+	one(o, "ctl_clients", "gauge", "Control socket clients connected now.", cs.clients);
+	one(o, "ctl_served_total", "counter", "Control requests answered.", cs.served);
+	head(o, "ctl_dropped_total", "counter", "Control clients dropped or refused, by reason.");
+	const struct { const char *why; uint64_t n; } v[] = {
+		{ "request_timeout", cs.request_timeouts }, { "reply_timeout", cs.reply_timeouts },
+		{ "too_many_clients", cs.refused }, { "too_long", cs.too_long }, { "busy", cs.busy },
+	};
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+		http_reply_printf(o, "sipwarden_ctl_dropped_total{reason=\"%s\"} %llu\n", v[i].why,
+		                  (unsigned long long)v[i].n);
+}
+
 int api_metrics(struct daemon *d, struct http_reply *o)
 {
 	struct eng_stats st;
@@ -79,5 +96,6 @@ int api_metrics(struct daemon *d, struct http_reply *o)
 	one(o, "webhooks_sent_total", "counter", "Webhook posts answered 2xx.", ns.webhooks_sent);
 	one(o, "notify_given_up_total", "counter", "Messages not accepted within 24 hours.", ns.given_up);
 	one(o, "notify_dropped_total", "counter", "Events the notification queue could not take.", ns.dropped);
+	control(o, d);
 	return o->failed ? -1 : 0;
 }

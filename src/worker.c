@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct worker {
 	pthread_mutex_t mu;
@@ -59,7 +60,11 @@ struct worker *worker_start(size_t item_size, size_t cap, size_t max_batch,
 	w->batch = malloc(item_size * max_batch);
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->more, NULL);
-	pthread_cond_init(&w->done, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->done, &ca);
+	pthread_condattr_destroy(&ca);
 	if (!w->ring || !w->batch || pthread_create(&w->thread, NULL, run, w) != 0) {
 		free(w->ring);
 		free(w->batch);
@@ -85,13 +90,20 @@ bool worker_push(struct worker *w, const void *item)
 	return true;
 }
 
-void worker_flush(struct worker *w)
+bool worker_flush(struct worker *w)
 {
+	struct timespec until;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_nsec += WORKER_FLUSH_MAX_MS * 1000000L;
+	until.tv_sec += until.tv_nsec / 1000000000L;
+	until.tv_nsec %= 1000000000L;
 	pthread_mutex_lock(&w->mu);
 	uint64_t target = w->pushed;
-	while (w->handled < target)
-		pthread_cond_wait(&w->done, &w->mu);
+	while (w->handled < target && pthread_cond_timedwait(&w->done, &w->mu, &until) == 0)
+		;
+	bool all = w->handled >= target;
 	pthread_mutex_unlock(&w->mu);
+	return all;
 }
 
 void worker_stop(struct worker *w)

@@ -20,8 +20,12 @@ struct worker *worker_start(size_t item_size, size_t cap, size_t max_batch,
                             worker_batch_fn fn, void *ctx);
 /* Queues a copy of item; returns false (and counts it) when the queue is full. */
 bool worker_push(struct worker *w, const void *item);
-/* Waits until every item pushed so far has been handled. */
-void worker_flush(struct worker *w);
+/* Waits until every item pushed so far has been handled, but not longer
+ * than WORKER_FLUSH_MAX_MS: the main thread calls it for a control or API
+ * request, and a firewall or store backlog (a block storm) must not hold the
+ * capture.  Returns true when every item was handled. */
+#define WORKER_FLUSH_MAX_MS 100
+bool worker_flush(struct worker *w);
 /* Handles what is queued, then stops and joins the thread. */
 void worker_stop(struct worker *w);
 

@@ -66,6 +66,13 @@ expect "unsupported link type" 1 "unsupported link type" "$SW" replay -c "$HERE/
 $PY -c 'import struct,sys; sys.stdout.buffer.write(struct.pack("<IHHiIII",0xa1b2c3d4,2,4,0,0,65535,1))' >"$TMP/empty.pcap"
 expect "an empty capture reads fine" 0 "0 packets" "$SW" replay -c "$HERE/defaults.conf" "$TMP/empty.pcap"
 
+# the control client without a daemon: a clear message, never a hang
+expect "ctl without a command" 2 "usage: sipwarden ctl" "$SW" ctl -s "$TMP/none.sock"
+expect "ctl with no daemon listening" 1 "cannot connect to .*none.sock.*is the daemon running" \
+	timeout 10 "$SW" ctl -s "$TMP/none.sock" status
+expect "ctl refuses an argument longer than a request" 2 "bad or too long argument" \
+	"$SW" ctl -s "$TMP/none.sock" block "$(printf '%09000d' 1)"
+
 # config errors: file:line, non-zero, for replay and check-config alike
 printf '[general]\nblock_time = soon\n[sip]\nflood = lots\n' >"$TMP/bad.conf"
 expect "check-config reports every error with file:line" 1 "bad.conf:2: block_time.*" "$SW" check-config -c "$TMP/bad.conf"
