@@ -20,6 +20,9 @@ void api_stop(struct api *a);
 /* The descriptor the main loop polls; api_run when it is readable. */
 int api_fd(const struct api *a);
 void api_run(struct api *a);
+/* A block or unblock event: the HTTP server refuses blocked addresses
+ * itself (whatever the firewall covers).  Other events are ignored. */
+void api_event(struct api *a, const struct event *e);
 /* After a reload: the new password hash. */
 void api_set_config(struct api *a, const struct config *cfg);
 

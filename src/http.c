@@ -3,11 +3,21 @@
  * reply, JSON and query helpers of http.h are in http_json.c.
  *
  * MHD runs one internal polling thread; every callback below runs on it, so
- * the session table needs no lock.  Only the password hash is shared with
- * the daemon's thread (http_set_password_hash), under a mutex. */
+ * the session and lockout tables need no lock.  Shared with other threads:
+ * the password hash (http_set_password_hash) and the blocked set
+ * (http_block), each under a mutex; password checks run on the hashing
+ * worker (http_hash.c) while their connection is suspended; the deadlines
+ * of the connections are kept by the watchdog of http_conn.c.
+ *
+ * In front of every request, before its body is read: the client address
+ * (X-Forwarded-For only from trusted proxies), the blocked set (403), the
+ * Host (421) and, on any method but GET and HEAD, the Origin or Referer
+ * (403). */
 #include "http.h"
 
 #include "auth.h"
+#include "http_guard.h"
+#include "http_int.h"
 #include "util.h"
 #include "webassets.h"
 
@@ -21,16 +31,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #define CONN_LIMIT 64u        /* connections at once */
-#define PER_IP_LIMIT 16u      /* connections at once from one address */
+#define PER_IP_LIMIT 6u       /* connections at once from one address (3 when nearly full) */
 #define CONN_TIMEOUT_S 30u    /* an idle connection is closed after this */
+#define HEADER_S 10u          /* request line and headers complete within this */
+#define REQUEST_S 30u         /* the whole request (body too) within this */
+#define HASH_PER_S 8u         /* password checks a second, at most */
+#define LOCK_TRACK 4096u      /* client addresses with failed logins */
 #define CONN_MEMORY ((size_t)64 * 1024) /* per connection: request line and headers */
 #define MAX_PEM (1u << 20)
-#define MAX_PASSWORD 1024
+#define MAX_PASSWORD HTTP_MAX_PASSWORD
 #define COOKIE "sw_session"
 #define CSP "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 #define NO_PASSWORD "no admin password is set yet: set one on the server with `sipwarden passwd`"
@@ -44,11 +60,23 @@ struct http {
 	bool tls, metrics_auth;
 	char *cert, *key;               /* PEM text, kept while MHD runs */
 	uint16_t port;
+	struct hg_names names;
+	struct ipprefix trusted[HG_MAX_PROXIES];
+	size_t ntrusted;
+	struct hg_locks *locks;         /* the server thread only */
+	struct hpool *pool;
+	struct hconns *conns;
+	pthread_mutex_t bmu;            /* guards blocked */
+	struct hg_blocked *blocked;
+	atomic_uint_fast64_t n_blocked, n_host, n_origin, n_query, n_locked, n_busy, n_full;
 };
 
 /* One request, from its first line to its end (MHD's per-request pointer). */
 struct req {
-	bool started, too_large;
+	bool started, too_large, long_query;
+	char ip[IP_STRLEN];             /* the client (behind trusted proxies: theirs) */
+	struct ipaddr client;
+	struct hjob job;                /* a password check in progress or done */
 	char *body;                     /* NUL-terminated, wiped when done */
 	size_t len, cap;
 	char query[];                   /* the raw query string */
@@ -60,7 +88,7 @@ struct call {
 	struct MHD_Connection *c;
 	const char *method;
 	struct req *r;
-	char ip[IP_STRLEN];
+	const char *ip;
 	int64_t now;
 };
 
@@ -179,22 +207,93 @@ static void report_failure(struct call *x)
 		x->h->api.login_failed(x->h->api.ctx, x->ip);
 }
 
+enum vres { V_OK, V_WRONG, V_WAIT, V_BUSY, V_LOCKED };
+
+/* The lockout key: an IPv4 address, or the /64 of an IPv6 one (a host has
+ * a whole /64 to pick source addresses from). */
+static struct ipaddr lock_key(const struct ipaddr *a)
+{
+	struct ipaddr k = *a;
+	if (!ip_is_v4(&k))
+		memset(k.b + 8, 0, 8);
+	return k;
+}
+
+/* Checks pw against hash without running argon2id on this thread: a
+ * locked client or an exhausted budget is answered at once (*wait: seconds
+ * to Retry-After); else the check is queued and the connection suspended
+ * (V_WAIT): MHD calls the handler again when the worker is done, and this
+ * call returns the result and counts a failure. */
+static enum vres verify(struct call *x, const char *hash, const char *pw, uint32_t *wait)
+{
+	struct http *h = x->h;
+	struct hjob *j = &x->r->job;
+	struct ipaddr key = lock_key(&x->r->client);
+	if (atomic_load(&j->state) == 2) {
+		atomic_store(&j->state, 0);
+		if (j->ok) {
+			hg_locks_ok(h->locks, &key);
+			return V_OK;
+		}
+		hg_locks_fail(h->locks, &key, x->now);
+		report_failure(x);
+		return V_WRONG;
+	}
+	if ((*wait = hg_locks_wait(h->locks, &key, x->now)) > 0) {
+		atomic_fetch_add(&h->n_locked, 1);
+		return V_LOCKED;
+	}
+	if (!hpool_reserve(h->pool, http_now_ms())) {
+		atomic_fetch_add(&h->n_busy, 1);
+		*wait = 1;
+		return V_BUSY;
+	}
+	j->c = x->c;
+	snprintf(j->hash, sizeof j->hash, "%s", hash);
+	snprintf(j->pw, sizeof j->pw, "%s", pw);
+	MHD_suspend_connection(x->c);
+	hpool_submit(h->pool, j);
+	return V_WAIT;
+}
+
+/* 429 (locked) or 503 (budget) with Retry-After. */
+static enum MHD_Result send_limited(struct call *x, enum vres v, uint32_t wait)
+{
+	char msg[96], after[16];
+	struct http_reply r;
+	if (v == V_LOCKED)
+		snprintf(msg, sizeof msg, "too many failed logins: try again in %u s", wait);
+	else
+		snprintf(msg, sizeof msg, "too many password checks at once: try again shortly");
+	snprintf(after, sizeof after, "%u", wait);
+	reply_init(&r, "application/json");
+	http_reply_json_error(&r, v == V_LOCKED ? 429 : 503, msg, NULL);
+	struct out o = { .status = r.status, .type = r.content_type, .data = r.body ? r.body : "",
+	                 .len = r.len, .hname = "Retry-After", .hval = after };
+	enum MHD_Result ret = r.failed ? MHD_NO : respond(x, &o);
+	free(r.body);
+	return ret;
+}
+
 /* POST /api/login {"password": "..."} */
 static enum MHD_Result do_login(struct call *x)
 {
 	char hash[AUTH_HASH_MAX], pw[MAX_PASSWORD], cookie[160];
+	uint32_t wait = 0;
 	copy_hash(x->h, hash);
 	if (!hash[0])
 		return send_error(x, 403, NO_PASSWORD, NULL);
 	int got = http_json_get(x->r->body ? x->r->body : "", x->r->len, "password", pw, sizeof pw);
-	bool ok = got == 1 && auth_verify(hash, pw);
+	enum vres v = got == 1 ? verify(x, hash, pw, &wait) : V_WRONG;
 	explicit_bzero(pw, sizeof pw);
 	if (got != 1)
 		return send_error(x, 400, "expected a JSON body {\"password\": \"...\"}", "password");
-	if (!ok) {
-		report_failure(x);
+	if (v == V_WAIT)
+		return MHD_YES;
+	if (v == V_LOCKED || v == V_BUSY)
+		return send_limited(x, v, wait);
+	if (v != V_OK)
 		return send_error(x, 401, "wrong password", "password");
-	}
 	if (cookie_token(x))
 		auth_logout(x->h->sessions, cookie_token(x));
 	const struct auth_session *se = auth_login(x->h->sessions, x->now);
@@ -232,33 +331,65 @@ static enum MHD_Result do_session(struct call *x)
 	return send_reply(x, &r, NULL);
 }
 
-/* HTTP Basic auth with the admin password (any user name), for scrapers. */
-static bool basic_ok(struct call *x)
+/* HTTP Basic auth with the admin password (any user name), for scrapers;
+ * V_WRONG when the request has none. */
+static enum vres basic_check(struct call *x, uint32_t *wait)
 {
 	char *pass = NULL, hash[AUTH_HASH_MAX];
 	char *user = MHD_basic_auth_get_username_password(x->c, &pass);
-	bool ok = false;
+	enum vres v = V_WRONG;
 	if (pass) {
 		copy_hash(x->h, hash);
-		ok = hash[0] && auth_verify(hash, pass);
-		if (!ok)
-			report_failure(x);
+		if (hash[0] && strlen(pass) < MAX_PASSWORD)
+			v = verify(x, hash, pass, wait);
 		explicit_bzero(pass, strlen(pass));
 		MHD_free(pass);
 	}
 	if (user)
 		MHD_free(user);
-	return ok;
+	return v;
+}
+
+/* The HTTP layer's own counters, after the daemon's metrics. */
+static void own_metrics(struct http *h, struct http_reply *r)
+{
+	static const char *const why[] = { "blocked", "host", "origin", "query", "locked", "busy" };
+	uint64_t shed, refused, n[6] = {
+		atomic_load(&h->n_blocked), atomic_load(&h->n_host), atomic_load(&h->n_origin),
+		atomic_load(&h->n_query), atomic_load(&h->n_locked), atomic_load(&h->n_busy) };
+	hconns_counts(h->conns, &refused, &shed);
+	http_reply_printf(r, "# HELP sipwarden_http_password_checks_total Admin password checks (argon2id) run.\n"
+	                  "# TYPE sipwarden_http_password_checks_total counter\n"
+	                  "sipwarden_http_password_checks_total %llu\n"
+	                  "# HELP sipwarden_http_refused_total Requests the admin page refused before any work, by reason.\n"
+	                  "# TYPE sipwarden_http_refused_total counter\n",
+	                  (unsigned long long)hpool_runs(h->pool));
+	for (size_t i = 0; i < ARRAY_LEN(why); i++)
+		http_reply_printf(r, "sipwarden_http_refused_total{reason=\"%s\"} %llu\n", why[i], (unsigned long long)n[i]);
+	http_reply_printf(r, "# HELP sipwarden_http_connections_shed_total Connections refused at accept (limits) or shut at a deadline.\n"
+	                  "# TYPE sipwarden_http_connections_shed_total counter\n"
+	                  "sipwarden_http_connections_shed_total{reason=\"limit\"} %llu\n"
+	                  "sipwarden_http_connections_shed_total{reason=\"deadline\"} %llu\n"
+	                  "# HELP sipwarden_http_blocked_set_full_total Blocked addresses the HTTP layer could not hold.\n"
+	                  "# TYPE sipwarden_http_blocked_set_full_total counter\n"
+	                  "sipwarden_http_blocked_set_full_total %llu\n",
+	                  (unsigned long long)refused, (unsigned long long)shed, (unsigned long long)atomic_load(&h->n_full));
 }
 
 static enum MHD_Result do_metrics(struct call *x)
 {
 	static const char need[] = "login or HTTP Basic auth with the admin password required\n";
+	uint32_t wait = 0;
 	if (!is_get(x->method))
 		return not_allowed(x, "GET, HEAD");
 	if (!x->h->api.metrics)
 		return send_error(x, 404, "not found", NULL);
-	if (x->h->metrics_auth && !session(x) && !basic_ok(x)) {
+	enum vres v = x->h->metrics_auth && !session(x) ? basic_check(x, &wait) : V_OK;
+	if (v == V_WAIT)
+		return MHD_YES;
+	if (v == V_LOCKED || v == V_BUSY)
+		return send_limited(x, v, wait);
+	if (v != V_OK) {
 		struct out o = { .status = 401, .type = "text/plain; charset=utf-8", .data = need,
 		                 .len = sizeof need - 1, .persistent = true,
 		                 .hname = "WWW-Authenticate", .hval = "Basic realm=\"sipwarden\", charset=\"UTF-8\"" };
@@ -268,6 +399,7 @@ static enum MHD_Result do_metrics(struct call *x)
 	reply_init(&r, "text/plain; version=0.0.4; charset=utf-8");
 	if (x->h->api.metrics(x->h->api.ctx, &r) != 0)
 		r.failed = true;
+	own_metrics(x->h, &r);
 	return send_reply(x, &r, NULL);
 }
 
@@ -320,25 +452,128 @@ static enum MHD_Result do_static(struct call *x, const char *url)
 	return respond(x, &o);
 }
 
-static void client_ip(struct MHD_Connection *c, char out[IP_STRLEN])
+static bool sockaddr_ip(const struct sockaddr *sa, struct ipaddr *a)
+{
+	if (sa && sa->sa_family == AF_INET) {
+		struct sockaddr_in sin;
+		memcpy(&sin, sa, sizeof sin);
+		ip_from_v4(a, (const uint8_t *)&sin.sin_addr);
+		return true;
+	}
+	if (sa && sa->sa_family == AF_INET6) {
+		struct sockaddr_in6 sin6;
+		memcpy(&sin6, sa, sizeof sin6);
+		ip_from_v6(a, sin6.sin6_addr.s6_addr);
+		return true;
+	}
+	memset(a, 0, sizeof *a);
+	return false;
+}
+
+static void peer_ip(struct MHD_Connection *c, struct ipaddr *a)
 {
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	struct ipaddr a;
-	snprintf(out, IP_STRLEN, "unknown");
-	if (!ci || !ci->client_addr)
-		return;
-	if (ci->client_addr->sa_family == AF_INET) {
-		struct sockaddr_in sin;
-		memcpy(&sin, ci->client_addr, sizeof sin);
-		ip_from_v4(&a, (const uint8_t *)&sin.sin_addr);
-	} else if (ci->client_addr->sa_family == AF_INET6) {
-		struct sockaddr_in6 sin6;
-		memcpy(&sin6, ci->client_addr, sizeof sin6);
-		ip_from_v6(&a, sin6.sin6_addr.s6_addr);
-	} else {
-		return;
+	sockaddr_ip(ci ? ci->client_addr : NULL, a);
+}
+
+static int conn_fd(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	return ci ? ci->connect_fd : -1;
+}
+
+/* Every X-Forwarded-For header of a request, joined by commas; when too
+ * long, the right-most part (which the nearest proxies wrote) from its
+ * first whole entry. */
+struct xff {
+	char v[2048];
+	size_t n;
+	bool cut;
+};
+
+static enum MHD_Result xff_add(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct xff *x = cls;
+	(void)kind;
+	if (!key || !value || strcasecmp(key, "X-Forwarded-For"))
+		return MHD_YES;
+	size_t n = strlen(value), cap = sizeof x->v - 2;
+	if (n > cap) {
+		value += n - cap;
+		n = cap;
+		x->n = 0;
+		x->cut = true;
 	}
-	ip_format(&a, out);
+	if (x->n + n + 1 > cap) {
+		size_t drop = x->n + n + 1 - cap;
+		memmove(x->v, x->v + drop, x->n - drop);
+		x->n -= drop;
+		x->cut = true;
+	}
+	if (x->n)
+		x->v[x->n++] = ',';
+	memcpy(x->v + x->n, value, n);
+	x->n += n;
+	x->v[x->n] = '\0';
+	return MHD_YES;
+}
+
+static void find_client(struct http *h, struct MHD_Connection *c, struct req *r)
+{
+	struct ipaddr peer;
+	struct xff x = { .n = 0 };
+	peer_ip(c, &peer);
+	r->client = peer;
+	if (h->ntrusted && hg_trusted(h->trusted, h->ntrusted, &peer)) {
+		MHD_get_connection_values(c, MHD_HEADER_KIND, xff_add, &x);
+		const char *v = x.cut ? x.v + strcspn(x.v, ",") + (strchr(x.v, ',') ? 1 : 0) : x.v;
+		if (x.n)
+			r->client = hg_client(&peer, v, h->trusted, h->ntrusted);
+	}
+	ip_format(&r->client, r->ip);
+}
+
+static bool is_blocked(struct http *h, const struct ipaddr *a, const struct ipaddr *b)
+{
+	pthread_mutex_lock(&h->bmu);
+	bool yes = hg_blocked_has(h->blocked, a) || hg_blocked_has(h->blocked, b);
+	pthread_mutex_unlock(&h->bmu);
+	return yes;
+}
+
+static bool declared_too_large(struct MHD_Connection *c)
+{
+	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	return cl && strtoull(cl, NULL, 10) > HTTP_MAX_BODY;
+}
+
+/* The checks once the headers are in, before any body or password: true
+ * when the request was answered (*ret) here. */
+static bool refused(struct http *h, struct MHD_Connection *c, const char *method, struct req *r,
+                    enum MHD_Result *ret)
+{
+	struct call x = { .h = h, .c = c, .method = method, .r = r, .ip = r->ip };
+	struct ipaddr peer;
+	peer_ip(c, &peer);
+	find_client(h, c, r);
+	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+	if (!origin)
+		origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Referer");
+	if (is_blocked(h, &peer, &r->client)) {
+		atomic_fetch_add(&h->n_blocked, 1);
+		*ret = send_error(&x, 403, "your address is blocked", NULL);
+	} else if (!hg_host_ok(&h->names, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host"))) {
+		atomic_fetch_add(&h->n_host, 1);
+		*ret = send_error(&x, 421, "unknown Host: reach the page by its listen address or a server_name", NULL);
+	} else if (!is_get(method) && origin && !hg_origin_ok(&h->names, origin)) {
+		atomic_fetch_add(&h->n_origin, 1);
+		*ret = send_error(&x, 403, "cross-origin request refused", NULL);
+	} else if (declared_too_large(c)) {
+		*ret = send_error(&x, 413, "request body too large", NULL);
+	} else {
+		return false;
+	}
+	return true;
 }
 
 static int64_t now_s(void)
@@ -351,8 +586,7 @@ static int64_t now_s(void)
 static enum MHD_Result route(struct http *h, struct MHD_Connection *c, const char *url,
                              const char *method, struct req *r)
 {
-	struct call x = { .h = h, .c = c, .method = method, .r = r, .now = now_s() };
-	client_ip(c, x.ip);
+	struct call x = { .h = h, .c = c, .method = method, .r = r, .ip = r->ip, .now = now_s() };
 	if (!strncmp(url, "/api/", 5))
 		return route_api(&x, url);
 	if (!strcmp(url, "/metrics"))
@@ -396,12 +630,6 @@ static void take_body(struct req *r, const char *p, size_t n)
 	r->body[r->len] = '\0';
 }
 
-static bool declared_too_large(struct MHD_Connection *c)
-{
-	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	return cl && strtoull(cl, NULL, 10) > HTTP_MAX_BODY;
-}
-
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload,
                                   size_t *upload_size, void **con_cls)
@@ -409,14 +637,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	struct http *h = cls;
 	struct req *r = *con_cls;
 	(void)version;
-	if (!r)
-		return MHD_NO; /* out of memory in on_uri: drop the connection */
+	if (!r || r->long_query)
+		return MHD_NO; /* out of memory in on_uri, or refused there: drop the connection */
 	if (!r->started) {
+		enum MHD_Result ret;
 		r->started = true;
-		if (declared_too_large(c)) {
-			struct call x = { .h = h, .c = c, .method = method, .r = r };
-			return send_error(&x, 413, "request body too large", NULL);
+		if (refused(h, c, method, r, &ret)) {
+			hconns_phase(h->conns, conn_fd(c), HP_ANSWER);
+			return ret;
 		}
+		hconns_phase(h->conns, conn_fd(c), HP_BODY);
 		return MHD_YES;
 	}
 	if (*upload_size) {
@@ -424,34 +654,59 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	hconns_phase(h->conns, conn_fd(c), HP_ANSWER);
 	if (r->too_large) {
-		struct call x = { .h = h, .c = c, .method = method, .r = r };
+		struct call x = { .h = h, .c = c, .method = method, .r = r, .ip = r->ip };
 		return send_error(&x, 413, "request body too large", NULL);
 	}
 	return route(h, c, url, method, r);
 }
 
+/* A query string too long or with too many arguments: answered 414 on the
+ * socket itself and the connection ended.  libmicrohttpd would parse every
+ * argument into the connection's memory and, once that is full, leave the
+ * connection hanging until its timeout. */
+static void refuse_query(struct http *h, struct MHD_Connection *c)
+{
+	static const char body[] = "{\"error\":\"query string too long or with too many arguments\"}";
+	char resp[256];
+	int fd = conn_fd(c);
+	int n = snprintf(resp, sizeof resp, "HTTP/1.1 414 URI Too Long\r\nConnection: close\r\n"
+	                 "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+	                 sizeof body - 1, body);
+	atomic_fetch_add(&h->n_query, 1);
+	if (fd < 0)
+		return;
+	if (!h->tls && send(fd, resp, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		errno = 0;
+	shutdown(fd, SHUT_WR);
+}
+
 /* Called with the request line, before the handler: keeps the raw query. */
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 {
-	(void)cls;
-	(void)c;
+	struct http *h = cls;
 	const char *q = strchr(uri, '?');
 	q = q ? q + 1 : "";
 	size_t n = strcspn(q, "#");
-	struct req *r = calloc(1, sizeof *r + n + 1);
-	if (r)
+	bool too_long = n > HG_MAX_QUERY_LEN || hg_query_args(q, n) > HG_MAX_QUERY_ARGS;
+	struct req *r = calloc(1, sizeof *r + (too_long ? 0 : n) + 1);
+	if (r && !too_long)
 		memcpy(r->query, q, n);
+	if (r && too_long) {
+		r->long_query = true;
+		refuse_query(h, c);
+	}
 	return r;
 }
 
 static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
                     enum MHD_RequestTerminationCode toe)
 {
+	struct http *h = cls;
 	struct req *r = *con_cls;
-	(void)cls;
-	(void)c;
 	(void)toe;
+	hconns_phase(h->conns, conn_fd(c), HP_HEADERS);
 	if (r) {
 		wipe_free(r->body, r->cap);
 		free(r);
@@ -549,6 +804,31 @@ static void log_mhd(void *cls, const char *fmt, va_list ap)
 	vfprintf(stderr, fmt, ap);
 }
 
+static void on_conn(void *cls, struct MHD_Connection *c, void **socket_context,
+                    enum MHD_ConnectionNotificationCode toe)
+{
+	struct http *h = cls;
+	struct ipaddr ip;
+	(void)socket_context;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		peer_ip(c, &ip);
+		hconns_started(h->conns, conn_fd(c), &ip);
+	} else {
+		hconns_closed(h->conns, conn_fd(c));
+	}
+}
+
+/* Per-address limits (trusted proxies count only in the total). */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *sa, socklen_t len)
+{
+	struct http *h = cls;
+	struct ipaddr ip;
+	(void)len;
+	if (!sockaddr_ip(sa, &ip))
+		return MHD_NO;
+	return hconns_accept(h->conns, &ip, hg_trusted(h->trusted, h->ntrusted, &ip)) ? MHD_YES : MHD_NO;
+}
+
 static struct MHD_Daemon *start_mhd(struct http *h, struct sockaddr_storage *ss, bool v6)
 {
 	struct MHD_OptionItem tls[] = {
@@ -558,20 +838,53 @@ static struct MHD_Daemon *start_mhd(struct http *h, struct sockaddr_storage *ss,
 	};
 	if (!h->tls)
 		tls[0].option = MHD_OPTION_END;
-	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
+	/* poll, not epoll: libmicrohttpd 0.9.75 with epoll leaves a connection
+	 * it gave up on (its memory full) open until the timeout. */
+	unsigned flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
 	                 (v6 ? MHD_USE_IPv6 : 0) | (h->tls ? MHD_USE_TLS : 0);
 	uint16_t port = ntohs(v6 ? ((struct sockaddr_in6 *)ss)->sin6_port : ((struct sockaddr_in *)ss)->sin_port);
-	return MHD_start_daemon(flags, port, NULL, NULL, on_request, h,
+	return MHD_start_daemon(flags, port, on_accept, h, on_request, h,
 		MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)ss,
 		MHD_OPTION_CONNECTION_LIMIT, CONN_LIMIT,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, PER_IP_LIMIT,
+		MHD_OPTION_NOTIFY_CONNECTION, on_conn, h,
 		MHD_OPTION_CONNECTION_TIMEOUT, CONN_TIMEOUT_S,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONN_MEMORY,
 		MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
 		MHD_OPTION_NOTIFY_COMPLETED, on_done, h,
 		MHD_OPTION_ARRAY, tls,
 		MHD_OPTION_END);
+}
+
+static uint64_t seed(void)
+{
+	uint64_t v = 0;
+	if (getrandom(&v, sizeof v, 0) != (ssize_t)sizeof v)
+		v = (uint64_t)http_now_ms() ^ (uint64_t)getpid() << 32;
+	return v;
+}
+
+static int setup_guard(struct http *h, const struct http_conf *conf, char *err, size_t errlen)
+{
+	if (!hg_names_init(&h->names, conf->listen, conf->server_name)) {
+		snprintf(err, errlen, "http: server_name: at most %d names of under %d characters each",
+		         HG_MAX_NAMES, HG_NAME_LEN);
+		return -1;
+	}
+	h->ntrusted = conf->n_trusted_proxies < HG_MAX_PROXIES ? conf->n_trusted_proxies : HG_MAX_PROXIES;
+	if (h->ntrusted)
+		memcpy(h->trusted, conf->trusted_proxies, h->ntrusted * sizeof h->trusted[0]);
+	h->locks = hg_locks_new(LOCK_TRACK, conf->login_fails ? conf->login_fails : 5,
+	                        conf->login_window_s ? conf->login_window_s : 600, seed());
+	h->blocked = hg_blocked_new(seed());
+	h->pool = hpool_new(conf->hash_per_s ? conf->hash_per_s : HASH_PER_S);
+	h->conns = hconns_new(CONN_LIMIT, PER_IP_LIMIT, conf->header_s ? conf->header_s : HEADER_S,
+	                      conf->request_s ? conf->request_s : REQUEST_S);
+	if (!h->locks || !h->blocked || !h->pool || !h->conns) {
+		snprintf(err, errlen, "http: out of memory (or no thread)");
+		return -1;
+	}
+	return 0;
 }
 
 struct http *http_start(const struct http_conf *conf, const struct http_api *api,
@@ -591,6 +904,11 @@ struct http *http_start(const struct http_conf *conf, const struct http_api *api
 		return NULL;
 	}
 	pthread_mutex_init(&h->mu, NULL);
+	pthread_mutex_init(&h->bmu, NULL);
+	if (setup_guard(h, conf, err, errlen) < 0) {
+		http_stop(h);
+		return NULL;
+	}
 	h->api = *api;
 	h->metrics_auth = conf->metrics_auth;
 	snprintf(h->hash, sizeof h->hash, "%s", conf->password_hash ? conf->password_hash : "");
@@ -608,6 +926,7 @@ struct http *http_start(const struct http_conf *conf, const struct http_api *api
 	}
 	const union MHD_DaemonInfo *di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
 	h->port = di ? di->port : 0;
+	h->names.port = h->port; /* listen port 0: the one bound, before anyone knows it */
 	return h;
 }
 
@@ -615,8 +934,14 @@ void http_stop(struct http *h)
 {
 	if (!h)
 		return;
+	hpool_stop(h->pool); /* resumes every suspended connection first */
 	if (h->d)
 		MHD_stop_daemon(h->d);
+	hpool_free(h->pool);
+	hconns_free(h->conns);
+	hg_locks_free(h->locks);
+	hg_blocked_free(h->blocked);
+	pthread_mutex_destroy(&h->bmu);
 	auth_sessions_free(h->sessions);
 	if (h->key)
 		wipe_free(h->key, strlen(h->key));
@@ -636,4 +961,14 @@ void http_set_password_hash(struct http *h, const char *hash)
 	pthread_mutex_lock(&h->mu);
 	snprintf(h->hash, sizeof h->hash, "%s", hash ? hash : "");
 	pthread_mutex_unlock(&h->mu);
+}
+
+bool http_block(struct http *h, const struct ipprefix *p, bool on)
+{
+	pthread_mutex_lock(&h->bmu);
+	bool ok = hg_blocked_set(h->blocked, p, on);
+	pthread_mutex_unlock(&h->bmu);
+	if (!ok)
+		atomic_fetch_add(&h->n_full, 1);
+	return ok;
 }

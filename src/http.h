@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util.h"
+
 #define HTTP_MAX_BODY (256 * 1024)     /* larger request bodies get 413 */
 #define HTTP_MAX_REPLY (32u << 20)     /* a larger reply body becomes a 500 */
 
@@ -27,6 +29,12 @@ struct http_conf {
 	const char *password_hash;     /* argon2id string; NULL or "" = no password set yet */
 	bool metrics_auth;             /* /metrics needs a session or Basic auth */
 	uint32_t idle_s, absolute_s;   /* session lifetimes; 0 = 30 min, 12 h */
+	const char *server_name;       /* other names of the page ("a.example b.example"), or NULL */
+	const struct ipprefix *trusted_proxies; /* X-Forwarded-For is read only from these */
+	size_t n_trusted_proxies;
+	unsigned login_fails, login_window_s; /* lock a client after so many failures (0: 5 in 600 s) */
+	unsigned hash_per_s;           /* password checks a second at most (0: 8) */
+	unsigned header_s, request_s;  /* deadlines: headers, whole request (0: 10 s, 30 s) */
 };
 
 /* A reply under construction; the server owns the body buffer. */
@@ -66,6 +74,10 @@ uint16_t http_port(const struct http *h);
 /* Replaces the admin password hash ("" = none); existing sessions stay.
  * Thread-safe. */
 void http_set_password_hash(struct http *h, const char *hash);
+/* Marks a host or prefix blocked (on) or no longer blocked: the server
+ * answers its requests 403 before reading a body or checking a password.
+ * Thread-safe; false when the set is full (counted in the metrics). */
+bool http_block(struct http *h, const struct ipprefix *p, bool on);
 
 /* Appends formatted text to the reply body; returns 0 or -1 (then failed). */
 int http_reply_printf(struct http_reply *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
