@@ -90,7 +90,8 @@ void http_reply_json_error(struct http_reply *r, int status, const char *message
 /* Top-level member name of the flat JSON object in body[0..len): a string
  * is decoded (UTF-8, escapes), a number, true or false is copied as its
  * text, null counts as absent.  Returns 1 found, 0 absent, -1 malformed
- * JSON, a nested object or array, or a value longer than outlen - 1. */
+ * JSON, a nested object or array, or a value longer than outlen - 1; out
+ * is "" unless found. */
 int http_json_get(const char *body, size_t len, const char *name, char *out, size_t outlen);
 /* Decodes parameter name of a raw query string ('+' and %XX) into out.
  * False when absent, too long, or holding a NUL. */
