@@ -24,6 +24,9 @@
 #   xff        through the trusted proxy each X-Forwarded-For client counts on
 #              its own (the admin_login block names that client); from the
 #              spoof host the header is ignored (the block names spoof)
+#   budget     16 parallel streams of guesses through the proxy, each from a
+#              client of its own: beyond the hashing budget they get 503
+#              (only 401 or 503), and a static file answers every time
 #   slowloris  5 x 16 connections trickling one header byte a second: every
 #              one is refused or shut by the server before the trickle ends
 #              (header deadline 10 s, not reset per byte), and the admin's
@@ -161,6 +164,33 @@ expect "from $SPOOF (not a proxy) X-Forwarded-For is ignored: 3 guesses answered
 	"$(codes spoof "$URL/api/login" 3 "$WRONG" -H "X-Forwarded-For: 192.0.2.60")" "401:3"
 ns_wait_for 5 blocked_by $SPOOF admin_login && ok "admin_login blocked $SPOOF itself" || notok "admin_login did not block $SPOOF"
 if blocked_by 192.0.2.60 admin_login; then notok "the forged 192.0.2.60 was blocked"; else ok "the forged address 192.0.2.60 is not blocked"; fi
+
+# ---- a login flood from many clients: the hashing budget --------------------------------
+# 16 parallel streams through the proxy, each guess from a client of its own
+# (so no lockout applies): the checks beyond the budget are answered 503,
+# and the page keeps answering the admin meanwhile.
+FP=()
+for s in $(seq 1 16); do
+	ns_spawn proxy "$T/flood$s.txt" bash -c '
+		for i in $(seq 1 10); do
+			curl -s -o /dev/null -w "%{http_code}\n" --max-time 20 -H "Content-Type: application/json" \
+				-H "X-Forwarded-For: 203.0.113.$((('$s' - 1) * 10 + i))" --data-binary "{\"password\":\"x\"}" "$0/api/login"
+		done' "$URL"
+	FP+=("$NS_PID")
+done
+served=0 tries=0
+while ns_alive "${FP[0]}" || ns_alive "${FP[15]}"; do
+	tries=$((tries + 1))
+	[ "$(status admin "$URL/app.js")" = 200 ] && served=$((served + 1))
+	[ $tries -ge 60 ] && break
+	sleep 0.2
+done
+for p in "${FP[@]}"; do wait "$p" 2>/dev/null; done
+F=$(cat "$T"/flood*.txt | sort | uniq -c | awk '{printf "%s%s:%s", sep, $2, $1; sep=" "}')
+note "flood of 160 guesses from 160 clients: $F; static file answered $served of $tries times meanwhile"
+if [[ $F =~ 503: ]] && ! grep -qvhE '^(401|503)$' "$T"/flood*.txt; then ok "beyond the hashing budget: 503, never anything but 401/503 ($F)"
+else notok "hashing budget: expected 401s and 503s, got $F"; fi
+expect "the page (a static file) answered every time during the flood" "$served/$tries" "$tries/$tries"
 
 # ---- Host, Origin, query ------------------------------------------------------------------
 expect "Host rebind.example: /metrics -> 421" "$(status admin "$URL/metrics" -H 'Host: rebind.example:8080')" 421
