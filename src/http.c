@@ -682,6 +682,25 @@ static void refuse_query(struct http *h, struct MHD_Connection *c)
 	shutdown(fd, SHUT_WR);
 }
 
+/* Each connection's socket context is a slot holding its request: MHD
+ * tells on_done only about requests that reached the handler, so one that
+ * ends earlier (its connection shut while the headers came in) is freed
+ * when its connection closes. */
+static struct req **req_slot(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? ci->socket_context : NULL;
+}
+
+static void free_req(struct req *r)
+{
+	if (r) {
+		wipe_free(r->body, r->cap);
+		explicit_bzero(&r->job, sizeof r->job);
+		free(r);
+	}
+}
+
 /* Called with the request line, before the handler: keeps the raw query. */
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 {
@@ -697,6 +716,11 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 		r->long_query = true;
 		refuse_query(h, c);
 	}
+	struct req **slot = req_slot(c);
+	if (slot) {
+		free_req(*slot);
+		*slot = r;
+	}
 	return r;
 }
 
@@ -707,11 +731,11 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
 	struct req *r = *con_cls;
 	(void)toe;
 	hconns_phase(h->conns, conn_fd(c), HP_HEADERS);
-	if (r) {
-		wipe_free(r->body, r->cap);
-		free(r);
-		*con_cls = NULL;
-	}
+	struct req **slot = req_slot(c);
+	if (slot && *slot == r)
+		*slot = NULL;
+	free_req(r);
+	*con_cls = NULL;
 }
 
 /* ---- start and stop ---- */
@@ -809,12 +833,17 @@ static void on_conn(void *cls, struct MHD_Connection *c, void **socket_context,
 {
 	struct http *h = cls;
 	struct ipaddr ip;
-	(void)socket_context;
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
 		peer_ip(c, &ip);
 		hconns_started(h->conns, conn_fd(c), &ip);
+		*socket_context = calloc(1, sizeof(struct req *));
 	} else {
 		hconns_closed(h->conns, conn_fd(c));
+		struct req **slot = *socket_context;
+		if (slot)
+			free_req(*slot);
+		free(slot);
+		*socket_context = NULL;
 	}
 }
 
