@@ -200,9 +200,9 @@ static const char *parse_names(const char *v, char *out, size_t n)
 			break;
 		for (size_t i = 0; i < len; i++)
 			if (!isalnum((unsigned char)p[i]) && p[i] != '-' && p[i] != '.')
-				return "server_name: host names only (letters, digits, '-' and '.'), separated by commas";
+				return "host names only (letters, digits, '-' and '.'), separated by commas";
 		if (len >= 128 || ++count > 8 || o + len + 2 > n)
-			return "server_name: at most 8 names of under 128 characters each";
+			return "at most 8 names of under 128 characters each";
 		if (o)
 			out[o++] = ' ';
 		memcpy(out + o, p, len);
@@ -224,13 +224,13 @@ static const char *parse_proxies(const char *v, struct cfg_http *h)
 		if (!len)
 			break;
 		if (h->n_trusted_proxies == ARRAY_LEN(h->trusted_proxies))
-			return "trusted_proxies: at most 16 entries";
+			return "at most 16 entries";
 		if (len >= sizeof tok)
-			return "trusted_proxies: address too long";
+			return "address too long";
 		memcpy(tok, p, len);
 		tok[len] = '\0';
 		if (!prefix_parse(&h->trusted_proxies[h->n_trusted_proxies++], tok))
-			return "trusted_proxies: expected addresses or prefixes such as 127.0.0.1, 2001:db8::/64";
+			return "expected addresses or prefixes such as 127.0.0.1, 2001:db8::/64";
 		p += len;
 	}
 	return NULL;
