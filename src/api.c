@@ -220,6 +220,7 @@ int api_fd(const struct api *a) { return a->efd; }
 void api_set_config(struct api *a, const struct config *cfg)
 {
 	http_set_password_hash(a->http, cfg->http.password_hash);
+	http_set_names(a->http, cfg->http.server_name, cfg->http.trusted_proxies, cfg->http.n_trusted_proxies);
 }
 
 /* ---- handlers ---- */

@@ -23,7 +23,7 @@ void api_run(struct api *a);
 /* A block or unblock event: the HTTP server refuses blocked addresses
  * itself (whatever the firewall covers).  Other events are ignored. */
 void api_event(struct api *a, const struct event *e);
-/* After a reload: the new password hash. */
+/* After a reload: the new password hash, server names and trusted proxies. */
 void api_set_config(struct api *a, const struct config *cfg);
 
 /* The handlers behind the server (one request, main thread): every /api/

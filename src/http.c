@@ -66,7 +66,7 @@ struct http {
 	struct hg_locks *locks;         /* the server thread only */
 	struct hpool *pool;
 	struct hconns *conns;
-	pthread_mutex_t bmu;            /* guards blocked */
+	pthread_mutex_t bmu;            /* guards blocked, names, trusted */
 	struct hg_blocked *blocked;
 	atomic_uint_fast64_t n_blocked, n_host, n_origin, n_query, n_locked, n_busy, n_full;
 };
@@ -533,12 +533,28 @@ static void find_client(struct http *h, struct MHD_Connection *c, struct req *r)
 	ip_format(&r->client, r->ip);
 }
 
-static bool is_blocked(struct http *h, const struct ipaddr *a, const struct ipaddr *b)
+enum verdict { PASS, BLOCKED, BAD_HOST, BAD_ORIGIN };
+
+/* The client, then the blocked set, Host and Origin, under the mutex that
+ * guards them against reloads and block events. */
+static enum verdict check(struct http *h, struct MHD_Connection *c, const char *method, struct req *r)
 {
+	struct ipaddr peer;
+	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+	if (!origin)
+		origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Referer");
+	peer_ip(c, &peer);
 	pthread_mutex_lock(&h->bmu);
-	bool yes = hg_blocked_has(h->blocked, a) || hg_blocked_has(h->blocked, b);
+	find_client(h, c, r);
+	enum verdict v = PASS;
+	if (hg_blocked_has(h->blocked, &peer) || hg_blocked_has(h->blocked, &r->client))
+		v = BLOCKED;
+	else if (!hg_host_ok(&h->names, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host")))
+		v = BAD_HOST;
+	else if (!is_get(method) && origin && !hg_origin_ok(&h->names, origin))
+		v = BAD_ORIGIN;
 	pthread_mutex_unlock(&h->bmu);
-	return yes;
+	return v;
 }
 
 static bool declared_too_large(struct MHD_Connection *c)
@@ -553,19 +569,14 @@ static bool refused(struct http *h, struct MHD_Connection *c, const char *method
                     enum MHD_Result *ret)
 {
 	struct call x = { .h = h, .c = c, .method = method, .r = r, .ip = r->ip };
-	struct ipaddr peer;
-	peer_ip(c, &peer);
-	find_client(h, c, r);
-	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
-	if (!origin)
-		origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Referer");
-	if (is_blocked(h, &peer, &r->client)) {
+	enum verdict v = check(h, c, method, r);
+	if (v == BLOCKED) {
 		atomic_fetch_add(&h->n_blocked, 1);
 		*ret = send_error(&x, 403, "your address is blocked", NULL);
-	} else if (!hg_host_ok(&h->names, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host"))) {
+	} else if (v == BAD_HOST) {
 		atomic_fetch_add(&h->n_host, 1);
 		*ret = send_error(&x, 421, "unknown Host: reach the page by its listen address or a server_name", NULL);
-	} else if (!is_get(method) && origin && !hg_origin_ok(&h->names, origin)) {
+	} else if (v == BAD_ORIGIN) {
 		atomic_fetch_add(&h->n_origin, 1);
 		*ret = send_error(&x, 403, "cross-origin request refused", NULL);
 	} else if (declared_too_large(c)) {
@@ -855,7 +866,10 @@ static enum MHD_Result on_accept(void *cls, const struct sockaddr *sa, socklen_t
 	(void)len;
 	if (!sockaddr_ip(sa, &ip))
 		return MHD_NO;
-	return hconns_accept(h->conns, &ip, hg_trusted(h->trusted, h->ntrusted, &ip)) ? MHD_YES : MHD_NO;
+	pthread_mutex_lock(&h->bmu);
+	bool proxy = hg_trusted(h->trusted, h->ntrusted, &ip);
+	pthread_mutex_unlock(&h->bmu);
+	return hconns_accept(h->conns, &ip, proxy) ? MHD_YES : MHD_NO;
 }
 
 static struct MHD_Daemon *start_mhd(struct http *h, struct sockaddr_storage *ss, bool v6)
@@ -1000,4 +1014,20 @@ bool http_block(struct http *h, const struct ipprefix *p, bool on)
 	if (!ok)
 		atomic_fetch_add(&h->n_full, 1);
 	return ok;
+}
+
+bool http_set_names(struct http *h, const char *server_name, const struct ipprefix *trusted, size_t n)
+{
+	char listen[HG_NAME_LEN + 8];
+	struct hg_names nn;
+	snprintf(listen, sizeof listen, "%s:%u", h->names.listen, h->port);
+	if (!hg_names_init(&nn, listen, server_name))
+		return false;
+	pthread_mutex_lock(&h->bmu);
+	h->names = nn;
+	h->ntrusted = n < HG_MAX_PROXIES ? n : HG_MAX_PROXIES;
+	if (h->ntrusted)
+		memcpy(h->trusted, trusted, h->ntrusted * sizeof h->trusted[0]);
+	pthread_mutex_unlock(&h->bmu);
+	return true;
 }

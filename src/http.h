@@ -74,6 +74,9 @@ uint16_t http_port(const struct http *h);
 /* Replaces the admin password hash ("" = none); existing sessions stay.
  * Thread-safe. */
 void http_set_password_hash(struct http *h, const char *hash);
+/* Replaces the server names and trusted proxies (after a reload); false
+ * when server_name is unusable (then nothing changes).  Thread-safe. */
+bool http_set_names(struct http *h, const char *server_name, const struct ipprefix *trusted, size_t n);
 /* Marks a host or prefix blocked (on) or no longer blocked: the server
  * answers its requests 403 before reading a body or checking a password.
  * Thread-safe; false when the set is full (counted in the metrics). */

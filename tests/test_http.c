@@ -568,6 +568,14 @@ static void test_guard(void)
 		n += (size_t)snprintf(path + n, sizeof path - n, "a=%d&", i % 10);
 	CHECK(request(base, &(struct rq){ .path = path, .cookie = cl.cookie }) == 414);
 	CHECK(request(base, &(struct rq){ .path = "/api/blocks?q=1&limit=5", .cookie = cl.cookie }) == 200);
+	/* a reload's new names and proxies */
+	CHECK(!http_set_names(h, "a:1", NULL, 0));
+	CHECK(request(base, &(struct rq){ .path = "/", .header = "Host: pbx.example.net" }) == 200);
+	CHECK(http_set_names(h, "admin.example.org", NULL, 0));
+	CHECK(request(base, &(struct rq){ .path = "/", .header = "Host: pbx.example.net" }) == 421);
+	CHECK(request(base, &(struct rq){ .path = "/", .header = "Host: admin.example.org" }) == 200);
+	good.header = "X-Forwarded-For: 192.0.2.77"; /* no proxy any more: 127.0.0.1 itself, locked */
+	CHECK(request(base, &good) == 429);
 	http_stop(h);
 
 	/* X-Forwarded-For from an address that is not a trusted proxy: ignored */
