@@ -127,7 +127,15 @@ static void http_conf_of(const struct config *cfg, struct http_conf *hc)
 	*hc = (struct http_conf){
 		.listen = cfg->http.listen, .tls_cert = cfg->http.tls_cert, .tls_key = cfg->http.tls_key,
 		.password_hash = cfg->http.password_hash, .metrics_auth = cfg->http.metrics_auth,
+		.server_name = cfg->http.server_name, .trusted_proxies = cfg->http.trusted_proxies,
+		.n_trusted_proxies = cfg->http.n_trusted_proxies,
+		.login_fails = cfg->http.admin_login.count, .login_window_s = cfg->http.admin_login.window_s,
 	};
+}
+
+static void seed_blocked(void *ctx, const struct vrd_active *b)
+{
+	http_block(ctx, &b->ip, true);
 }
 
 struct api *api_start(struct daemon *d, char *err, size_t errlen)
@@ -145,7 +153,15 @@ struct api *api_start(struct daemon *d, char *err, size_t errlen)
 		api_stop(a);
 		return NULL;
 	}
+	vrd_foreach_active(eng_verdict(d->eng), seed_blocked, a->http);
 	return a;
+}
+
+/* Block and unblock events (main thread): the HTTP server's own view. */
+void api_event(struct api *a, const struct event *e)
+{
+	if (e->type == EVT_BLOCK || e->type == EVT_UNBLOCK)
+		http_block(a->http, &e->ip, e->type == EVT_BLOCK);
 }
 
 void api_stop(struct api *a)
@@ -159,6 +175,7 @@ void api_stop(struct api *a)
 void api_set_config(struct api *a, const struct config *cfg)
 {
 	http_set_password_hash(a->http, cfg->http.password_hash);
+	http_set_names(a->http, cfg->http.server_name, cfg->http.trusted_proxies, cfg->http.n_trusted_proxies);
 }
 
 /* ---- handlers ---- */

@@ -18,7 +18,10 @@ struct api;
 struct api *api_start(struct daemon *d, char *err, size_t errlen);
 /* Stops the server (after handoff_stop: a request that waits gives up). */
 void api_stop(struct api *a);
-/* After a reload: the new password hash. */
+/* A block or unblock event: the HTTP server refuses blocked addresses
+ * itself (whatever the firewall covers).  Other events are ignored. */
+void api_event(struct api *a, const struct event *e);
+/* After a reload: the new password hash, server names and trusted proxies. */
 void api_set_config(struct api *a, const struct config *cfg);
 
 /* The handlers behind the server (one request, main thread): every /api/

@@ -202,6 +202,54 @@ static const char *parse_listen(const char *v, char *out, size_t n)
 	return NULL;
 }
 
+/* "pbx.example.net, admin.example.net": host names (letters, digits, '-',
+ * '.'), stored space separated. */
+static const char *parse_names(const char *v, char *out, size_t n)
+{
+	size_t o = 0, count = 0;
+	for (const char *p = v; *p;) {
+		p += strspn(p, " \t,");
+		size_t len = strcspn(p, " \t,");
+		if (!len)
+			break;
+		for (size_t i = 0; i < len; i++)
+			if (!isalnum((unsigned char)p[i]) && p[i] != '-' && p[i] != '.')
+				return "host names only (letters, digits, '-' and '.'), separated by commas";
+		if (len >= 128 || ++count > 8 || o + len + 2 > n)
+			return "at most 8 names of under 128 characters each";
+		if (o)
+			out[o++] = ' ';
+		memcpy(out + o, p, len);
+		o += len;
+		p += len;
+	}
+	out[o] = '\0';
+	return NULL;
+}
+
+/* Addresses or prefixes, separated by commas or spaces. */
+static const char *parse_proxies(const char *v, struct cfg_http *h)
+{
+	char tok[64];
+	h->n_trusted_proxies = 0;
+	for (const char *p = v; *p;) {
+		p += strspn(p, " \t,");
+		size_t len = strcspn(p, " \t,");
+		if (!len)
+			break;
+		if (h->n_trusted_proxies == ARRAY_LEN(h->trusted_proxies))
+			return "at most 16 entries";
+		if (len >= sizeof tok)
+			return "address too long";
+		memcpy(tok, p, len);
+		tok[len] = '\0';
+		if (!prefix_parse(&h->trusted_proxies[h->n_trusted_proxies++], tok))
+			return "expected addresses or prefixes such as 127.0.0.1, 2001:db8::/64";
+		p += len;
+	}
+	return NULL;
+}
+
 const char *cfg_set_http(struct config *c, const char *k, const char *v, bool *known)
 {
 	struct cfg_http *h = &c->http;
@@ -211,6 +259,8 @@ const char *cfg_set_http(struct config *c, const char *k, const char *v, bool *k
 	if (!strcmp(k, "tls_key")) return *v ? cfg_parse_path(v, h->tls_key, sizeof h->tls_key) : (h->tls_key[0] = '\0', NULL);
 	if (!strcmp(k, "metrics_auth")) return cfg_parse_bool(v, &h->metrics_auth);
 	if (!strcmp(k, "admin_login")) return cfg_parse_rule(v, &h->admin_login);
+	if (!strcmp(k, "server_name")) return parse_names(v, h->server_name, sizeof h->server_name);
+	if (!strcmp(k, "trusted_proxies")) return parse_proxies(v, h);
 	if (!strcmp(k, "password_hash")) {
 		if (*v && strncmp(v, "$argon2id$", 10))
 			return "password_hash must be an argon2id hash: set it with `sipwarden passwd`";

@@ -89,6 +89,9 @@ struct cfg_http {
 	char password_hash[256];          /* argon2id; "" = not set yet */
 	bool metrics_auth;
 	struct cfg_rule admin_login;      /* failed logins that block an address */
+	char server_name[512];            /* other names of the page, space separated */
+	unsigned n_trusted_proxies;       /* X-Forwarded-For is read only from these */
+	struct ipprefix trusted_proxies[16];
 };
 
 struct cfg_prefixes {

@@ -173,6 +173,8 @@ static void on_event(void *ctx, const struct event *e)
 		d->store_errors++;
 	if (d->ntf)
 		ntf_event(d->ntf, e);
+	if (d->api)
+		api_event(d->api, e);
 }
 
 /* ---- start-up ---- */

@@ -1,13 +1,24 @@
-/* http: libmicrohttpd glue, the routes served here (page, login, logout,
- * session, metrics gate) and the checks in front of the daemon's API.  The
- * reply, JSON and query helpers of http.h are in http_json.c.
+/* http: libmicrohttpd glue, the static page, the checks in front of every
+ * request, and start and stop.  The replies, login, logout, session,
+ * metrics gate and the API routes are in http_login.c; the reply, JSON and
+ * query helpers of http.h in http_json.c.
  *
  * MHD runs one internal polling thread; every callback below runs on it, so
- * the session table needs no lock.  Only the password hash is shared with
- * the daemon's thread (http_set_password_hash), under a mutex. */
+ * the session and lockout tables need no lock.  Shared with other threads:
+ * the password hash (http_set_password_hash) and the blocked set
+ * (http_block), each under a mutex; password checks run on the hashing
+ * worker (http_hash.c) while their connection is suspended; the deadlines
+ * of the connections are kept by the watchdog of http_conn.c.
+ *
+ * In front of every request, before its body is read: the client address
+ * (X-Forwarded-For only from trusted proxies), the blocked set (403), the
+ * Host (421) and, on any method but GET and HEAD, the Origin or Referer
+ * (403). */
 #include "http.h"
 
 #include "auth.h"
+#include "http_guard.h"
+#include "http_int.h"
 #include "util.h"
 #include "webassets.h"
 
@@ -21,288 +32,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #define CONN_LIMIT 64u        /* connections at once */
-#define PER_IP_LIMIT 16u      /* connections at once from one address */
+#define PER_IP_LIMIT 6u       /* connections at once from one address (3 when nearly full) */
 #define CONN_TIMEOUT_S 30u    /* an idle connection is closed after this */
+#define HEADER_S 10u          /* request line and headers complete within this */
+#define REQUEST_S 30u         /* the whole request (body too) within this */
+#define HASH_PER_S 8u         /* password checks a second, at most */
+#define LOCK_TRACK 4096u      /* client addresses with failed logins */
 #define CONN_MEMORY ((size_t)64 * 1024) /* per connection: request line and headers */
 #define MAX_PEM (1u << 20)
-#define MAX_PASSWORD 1024
-#define COOKIE "sw_session"
-#define CSP "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
-#define NO_PASSWORD "no admin password is set yet: set one on the server with `sipwarden passwd`"
-
-struct http {
-	struct MHD_Daemon *d;
-	struct http_api api;
-	struct auth_sessions *sessions; /* the server thread only */
-	pthread_mutex_t mu;             /* guards hash */
-	char hash[AUTH_HASH_MAX];
-	bool tls, metrics_auth;
-	char *cert, *key;               /* PEM text, kept while MHD runs */
-	uint16_t port;
-};
-
-/* One request, from its first line to its end (MHD's per-request pointer). */
-struct req {
-	bool started, too_large;
-	char *body;                     /* NUL-terminated, wiped when done */
-	size_t len, cap;
-	char query[];                   /* the raw query string */
-};
-
-/* What one handler call needs. */
-struct call {
-	struct http *h;
-	struct MHD_Connection *c;
-	const char *method;
-	struct req *r;
-	char ip[IP_STRLEN];
-	int64_t now;
-};
-
-/* A response to queue. */
-struct out {
-	int status;
-	const char *type, *cache;       /* cache NULL: no-store */
-	const void *data;
-	size_t len;
-	bool persistent;                /* data outlives the response */
-	const char *cookie;             /* Set-Cookie, or NULL */
-	const char *hname, *hval;       /* one more header, or NULL */
-};
-
-static const char internal_error[] = "{\"error\":\"internal error\"}";
-
-static void reply_init(struct http_reply *r, const char *type)
-{
-	memset(r, 0, sizeof *r);
-	r->status = 200;
-	snprintf(r->content_type, sizeof r->content_type, "%s", type);
-}
-
-/* ---- responses ---- */
-
-static enum MHD_Result respond(struct call *x, const struct out *o)
-{
-	struct MHD_Response *rs = MHD_create_response_from_buffer(
-		o->len, (void *)o->data, o->persistent ? MHD_RESPMEM_PERSISTENT : MHD_RESPMEM_MUST_COPY);
-	if (!rs)
-		return MHD_NO;
-	MHD_add_response_header(rs, "Content-Type", o->type);
-	MHD_add_response_header(rs, "Content-Security-Policy", CSP);
-	MHD_add_response_header(rs, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(rs, "Referrer-Policy", "no-referrer");
-	MHD_add_response_header(rs, "X-Frame-Options", "DENY");
-	MHD_add_response_header(rs, "Cache-Control", o->cache ? o->cache : "no-store");
-	if (o->cookie)
-		MHD_add_response_header(rs, "Set-Cookie", o->cookie);
-	if (o->hname)
-		MHD_add_response_header(rs, o->hname, o->hval);
-	enum MHD_Result ret = MHD_queue_response(x->c, (unsigned)o->status, rs);
-	MHD_destroy_response(rs);
-	return ret;
-}
-
-/* Sends r (a 500 when it failed) and frees its body. */
-static enum MHD_Result send_reply(struct call *x, struct http_reply *r, const char *cookie)
-{
-	struct out o = { .status = r->status, .type = r->content_type, .data = r->body ? r->body : "",
-	                 .len = r->len, .cookie = cookie };
-	if (r->failed || r->status < 100 || r->status > 599)
-		o = (struct out){ .status = 500, .type = "application/json", .data = internal_error,
-		                  .len = sizeof internal_error - 1, .persistent = true };
-	enum MHD_Result ret = respond(x, &o);
-	free(r->body);
-	r->body = NULL;
-	return ret;
-}
-
-static enum MHD_Result send_error(struct call *x, int status, const char *message, const char *field)
-{
-	struct http_reply r;
-	reply_init(&r, "application/json");
-	http_reply_json_error(&r, status, message, field);
-	return send_reply(x, &r, NULL);
-}
-
-static enum MHD_Result not_allowed(struct call *x, const char *allow)
-{
-	struct http_reply r;
-	reply_init(&r, "application/json");
-	http_reply_json_error(&r, 405, "method not allowed", NULL);
-	struct out o = { .status = 405, .type = r.content_type, .data = r.body ? r.body : "",
-	                 .len = r.len, .hname = "Allow", .hval = allow };
-	enum MHD_Result ret = respond(x, &o);
-	free(r.body);
-	return ret;
-}
-
-/* ---- sessions and passwords ---- */
-
-static bool is_get(const char *method)
-{
-	return !strcmp(method, "GET") || !strcmp(method, "HEAD");
-}
-
-static void copy_hash(struct http *h, char out[AUTH_HASH_MAX])
-{
-	pthread_mutex_lock(&h->mu);
-	memcpy(out, h->hash, AUTH_HASH_MAX);
-	pthread_mutex_unlock(&h->mu);
-}
-
-static bool password_set(struct http *h)
-{
-	char hash[AUTH_HASH_MAX];
-	copy_hash(h, hash);
-	return hash[0] != '\0';
-}
-
-static const char *cookie_token(struct call *x)
-{
-	return MHD_lookup_connection_value(x->c, MHD_COOKIE_KIND, COOKIE);
-}
-
-static const struct auth_session *session(struct call *x)
-{
-	const char *tok = cookie_token(x);
-	return tok ? auth_check(x->h->sessions, tok, x->now) : NULL;
-}
-
-static void report_failure(struct call *x)
-{
-	if (x->h->api.login_failed)
-		x->h->api.login_failed(x->h->api.ctx, x->ip);
-}
-
-/* POST /api/login {"password": "..."} */
-static enum MHD_Result do_login(struct call *x)
-{
-	char hash[AUTH_HASH_MAX], pw[MAX_PASSWORD], cookie[160];
-	copy_hash(x->h, hash);
-	if (!hash[0])
-		return send_error(x, 403, NO_PASSWORD, NULL);
-	int got = http_json_get(x->r->body ? x->r->body : "", x->r->len, "password", pw, sizeof pw);
-	bool ok = got == 1 && auth_verify(hash, pw);
-	explicit_bzero(pw, sizeof pw);
-	if (got != 1)
-		return send_error(x, 400, "expected a JSON body {\"password\": \"...\"}", "password");
-	if (!ok) {
-		report_failure(x);
-		return send_error(x, 401, "wrong password", "password");
-	}
-	if (cookie_token(x))
-		auth_logout(x->h->sessions, cookie_token(x));
-	const struct auth_session *se = auth_login(x->h->sessions, x->now);
-	snprintf(cookie, sizeof cookie, COOKIE "=%s; HttpOnly; SameSite=Strict; Path=/%s", se->token,
-	         x->h->tls ? "; Secure" : "");
-	struct http_reply r;
-	reply_init(&r, "application/json");
-	http_reply_printf(&r, "{\"csrf\":\"%s\"}", se->csrf);
-	return send_reply(x, &r, cookie);
-}
-
-/* POST /api/logout: ends the session (its CSRF token needed) and clears the cookie. */
-static enum MHD_Result do_logout(struct call *x)
-{
-	const struct auth_session *se = session(x);
-	if (se && !auth_csrf_ok(se, MHD_lookup_connection_value(x->c, MHD_HEADER_KIND, "X-CSRF-Token")))
-		return send_error(x, 403, "missing or wrong X-CSRF-Token header", NULL);
-	if (se)
-		auth_logout(x->h->sessions, cookie_token(x));
-	struct http_reply r;
-	reply_init(&r, "application/json");
-	http_reply_printf(&r, "{\"ok\":true}");
-	return send_reply(x, &r, COOKIE "=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
-}
-
-/* GET /api/session: {"logged_in":bool,"csrf":string|null,"password_set":bool} */
-static enum MHD_Result do_session(struct call *x)
-{
-	const struct auth_session *se = session(x);
-	struct http_reply r;
-	reply_init(&r, "application/json");
-	http_reply_printf(&r, "{\"logged_in\":%s,\"csrf\":", se ? "true" : "false");
-	http_reply_json_str(&r, se ? se->csrf : NULL);
-	http_reply_printf(&r, ",\"password_set\":%s}", password_set(x->h) ? "true" : "false");
-	return send_reply(x, &r, NULL);
-}
-
-/* HTTP Basic auth with the admin password (any user name), for scrapers. */
-static bool basic_ok(struct call *x)
-{
-	char *pass = NULL, hash[AUTH_HASH_MAX];
-	char *user = MHD_basic_auth_get_username_password(x->c, &pass);
-	bool ok = false;
-	if (pass) {
-		copy_hash(x->h, hash);
-		ok = hash[0] && auth_verify(hash, pass);
-		if (!ok)
-			report_failure(x);
-		explicit_bzero(pass, strlen(pass));
-		MHD_free(pass);
-	}
-	if (user)
-		MHD_free(user);
-	return ok;
-}
-
-static enum MHD_Result do_metrics(struct call *x)
-{
-	static const char need[] = "login or HTTP Basic auth with the admin password required\n";
-	if (!is_get(x->method))
-		return not_allowed(x, "GET, HEAD");
-	if (!x->h->api.metrics)
-		return send_error(x, 404, "not found", NULL);
-	if (x->h->metrics_auth && !session(x) && !basic_ok(x)) {
-		struct out o = { .status = 401, .type = "text/plain; charset=utf-8", .data = need,
-		                 .len = sizeof need - 1, .persistent = true,
-		                 .hname = "WWW-Authenticate", .hval = "Basic realm=\"sipwarden\", charset=\"UTF-8\"" };
-		return respond(x, &o);
-	}
-	struct http_reply r;
-	reply_init(&r, "text/plain; version=0.0.4; charset=utf-8");
-	if (x->h->api.metrics(x->h->api.ctx, &r) != 0)
-		r.failed = true;
-	return send_reply(x, &r, NULL);
-}
-
-/* ---- routing ---- */
-
-static enum MHD_Result call_api(struct call *x, const char *url)
-{
-	if (!x->h->api.handle)
-		return send_error(x, 404, "not found", NULL);
-	struct http_reply r;
-	reply_init(&r, "application/json");
-	int rc = x->h->api.handle(x->h->api.ctx, x->method, url, x->r->query,
-	                          x->r->body ? x->r->body : "", x->r->len, x->ip, &r);
-	if (rc != 0)
-		r.failed = true;
-	return send_reply(x, &r, NULL);
-}
-
-static enum MHD_Result route_api(struct call *x, const char *url)
-{
-	bool post = !strcmp(x->method, "POST");
-	if (!strcmp(url, "/api/login"))
-		return post ? do_login(x) : not_allowed(x, "POST");
-	if (!strcmp(url, "/api/logout"))
-		return post ? do_logout(x) : not_allowed(x, "POST");
-	if (!strcmp(url, "/api/session"))
-		return is_get(x->method) ? do_session(x) : not_allowed(x, "GET, HEAD");
-	const struct auth_session *se = session(x);
-	if (!se)
-		return send_error(x, 401, "login required", NULL);
-	if (!is_get(x->method) &&
-	    !auth_csrf_ok(se, MHD_lookup_connection_value(x->c, MHD_HEADER_KIND, "X-CSRF-Token")))
-		return send_error(x, 403, "missing or wrong X-CSRF-Token header", NULL);
-	return call_api(x, url);
-}
 
 static enum MHD_Result do_static(struct call *x, const char *url)
 {
@@ -311,34 +55,148 @@ static enum MHD_Result do_static(struct call *x, const char *url)
 	if (!web_asset_find(url, &a)) {
 		struct out o = { .status = 404, .type = "text/plain; charset=utf-8", .data = nf,
 		                 .len = sizeof nf - 1, .persistent = true };
-		return respond(x, &o);
+		return http_respond(x, &o);
 	}
-	if (!is_get(x->method))
-		return not_allowed(x, "GET, HEAD");
+	if (!http_is_get(x->method))
+		return http_not_allowed(x, "GET, HEAD");
 	struct out o = { .status = 200, .type = a.type, .cache = "no-cache", .data = a.data,
 	                 .len = a.len, .persistent = true };
-	return respond(x, &o);
+	return http_respond(x, &o);
 }
 
-static void client_ip(struct MHD_Connection *c, char out[IP_STRLEN])
+static bool sockaddr_ip(const struct sockaddr *sa, struct ipaddr *a)
+{
+	if (sa && sa->sa_family == AF_INET) {
+		struct sockaddr_in sin;
+		memcpy(&sin, sa, sizeof sin);
+		ip_from_v4(a, (const uint8_t *)&sin.sin_addr);
+		return true;
+	}
+	if (sa && sa->sa_family == AF_INET6) {
+		struct sockaddr_in6 sin6;
+		memcpy(&sin6, sa, sizeof sin6);
+		ip_from_v6(a, sin6.sin6_addr.s6_addr);
+		return true;
+	}
+	memset(a, 0, sizeof *a);
+	return false;
+}
+
+static void peer_ip(struct MHD_Connection *c, struct ipaddr *a)
 {
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	struct ipaddr a;
-	snprintf(out, IP_STRLEN, "unknown");
-	if (!ci || !ci->client_addr)
-		return;
-	if (ci->client_addr->sa_family == AF_INET) {
-		struct sockaddr_in sin;
-		memcpy(&sin, ci->client_addr, sizeof sin);
-		ip_from_v4(&a, (const uint8_t *)&sin.sin_addr);
-	} else if (ci->client_addr->sa_family == AF_INET6) {
-		struct sockaddr_in6 sin6;
-		memcpy(&sin6, ci->client_addr, sizeof sin6);
-		ip_from_v6(&a, sin6.sin6_addr.s6_addr);
-	} else {
-		return;
+	sockaddr_ip(ci ? ci->client_addr : NULL, a);
+}
+
+static int conn_fd(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	return ci ? ci->connect_fd : -1;
+}
+
+/* Every X-Forwarded-For header of a request, joined by commas; when too
+ * long, the right-most part (which the nearest proxies wrote) from its
+ * first whole entry. */
+struct xff {
+	char v[2048];
+	size_t n;
+	bool cut;
+};
+
+static enum MHD_Result xff_add(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct xff *x = cls;
+	(void)kind;
+	if (!key || !value || strcasecmp(key, "X-Forwarded-For"))
+		return MHD_YES;
+	size_t n = strlen(value), cap = sizeof x->v - 2;
+	if (n > cap) {
+		value += n - cap;
+		n = cap;
+		x->n = 0;
+		x->cut = true;
 	}
-	ip_format(&a, out);
+	if (x->n + n + 1 > cap) {
+		size_t drop = x->n + n + 1 - cap;
+		memmove(x->v, x->v + drop, x->n - drop);
+		x->n -= drop;
+		x->cut = true;
+	}
+	if (x->n)
+		x->v[x->n++] = ',';
+	memcpy(x->v + x->n, value, n);
+	x->n += n;
+	x->v[x->n] = '\0';
+	return MHD_YES;
+}
+
+static void find_client(struct http *h, struct MHD_Connection *c, struct req *r)
+{
+	struct ipaddr peer;
+	struct xff x = { .n = 0 };
+	peer_ip(c, &peer);
+	r->client = peer;
+	if (h->ntrusted && hg_trusted(h->trusted, h->ntrusted, &peer)) {
+		MHD_get_connection_values(c, MHD_HEADER_KIND, xff_add, &x);
+		const char *v = x.cut ? x.v + strcspn(x.v, ",") + (strchr(x.v, ',') ? 1 : 0) : x.v;
+		if (x.n)
+			r->client = hg_client(&peer, v, h->trusted, h->ntrusted);
+	}
+	ip_format(&r->client, r->ip);
+}
+
+enum verdict { PASS, BLOCKED, BAD_HOST, BAD_ORIGIN };
+
+/* The client, then the blocked set, Host and Origin, under the mutex that
+ * guards them against reloads and block events. */
+static enum verdict check(struct http *h, struct MHD_Connection *c, const char *method, struct req *r)
+{
+	struct ipaddr peer;
+	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+	if (!origin)
+		origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Referer");
+	peer_ip(c, &peer);
+	pthread_mutex_lock(&h->bmu);
+	find_client(h, c, r);
+	enum verdict v = PASS;
+	if (hg_blocked_has(h->blocked, &peer) || hg_blocked_has(h->blocked, &r->client))
+		v = BLOCKED;
+	else if (!hg_host_ok(&h->names, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host")))
+		v = BAD_HOST;
+	else if (!http_is_get(method) && origin && !hg_origin_ok(&h->names, origin))
+		v = BAD_ORIGIN;
+	pthread_mutex_unlock(&h->bmu);
+	return v;
+}
+
+static bool declared_too_large(struct MHD_Connection *c)
+{
+	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	return cl && strtoull(cl, NULL, 10) > HTTP_MAX_BODY;
+}
+
+/* The checks once the headers are in, before any body or password: true
+ * when the request was answered (*ret) here. */
+static bool refused(struct http *h, struct MHD_Connection *c, const char *method, struct req *r,
+                    enum MHD_Result *ret)
+{
+	struct call x = { .h = h, .c = c, .method = method, .r = r, .ip = r->ip };
+	enum verdict v = check(h, c, method, r);
+	if (v == BLOCKED) {
+		atomic_fetch_add(&h->n_blocked, 1);
+		*ret = http_send_error(&x, 403, "your address is blocked", NULL);
+	} else if (v == BAD_HOST) {
+		atomic_fetch_add(&h->n_host, 1);
+		*ret = http_send_error(&x, 421, "unknown Host: reach the page by its listen address or a server_name", NULL);
+	} else if (v == BAD_ORIGIN) {
+		atomic_fetch_add(&h->n_origin, 1);
+		*ret = http_send_error(&x, 403, "cross-origin request refused", NULL);
+	} else if (declared_too_large(c)) {
+		*ret = http_send_error(&x, 413, "request body too large", NULL);
+	} else {
+		return false;
+	}
+	return true;
 }
 
 static int64_t now_s(void)
@@ -351,12 +209,11 @@ static int64_t now_s(void)
 static enum MHD_Result route(struct http *h, struct MHD_Connection *c, const char *url,
                              const char *method, struct req *r)
 {
-	struct call x = { .h = h, .c = c, .method = method, .r = r, .now = now_s() };
-	client_ip(c, x.ip);
+	struct call x = { .h = h, .c = c, .method = method, .r = r, .ip = r->ip, .now = now_s() };
 	if (!strncmp(url, "/api/", 5))
-		return route_api(&x, url);
+		return http_route_api(&x, url);
 	if (!strcmp(url, "/metrics"))
-		return do_metrics(&x);
+		return http_do_metrics(&x);
 	return do_static(&x, url);
 }
 
@@ -396,12 +253,6 @@ static void take_body(struct req *r, const char *p, size_t n)
 	r->body[r->len] = '\0';
 }
 
-static bool declared_too_large(struct MHD_Connection *c)
-{
-	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	return cl && strtoull(cl, NULL, 10) > HTTP_MAX_BODY;
-}
-
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload,
                                   size_t *upload_size, void **con_cls)
@@ -409,14 +260,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	struct http *h = cls;
 	struct req *r = *con_cls;
 	(void)version;
-	if (!r)
-		return MHD_NO; /* out of memory in on_uri: drop the connection */
+	if (!r || r->long_query)
+		return MHD_NO; /* out of memory in on_uri, or refused there: drop the connection */
 	if (!r->started) {
+		enum MHD_Result ret;
 		r->started = true;
-		if (declared_too_large(c)) {
-			struct call x = { .h = h, .c = c, .method = method, .r = r };
-			return send_error(&x, 413, "request body too large", NULL);
+		if (refused(h, c, method, r, &ret)) {
+			hconns_phase(h->conns, conn_fd(c), HP_ANSWER);
+			return ret;
 		}
+		hconns_phase(h->conns, conn_fd(c), HP_BODY);
 		return MHD_YES;
 	}
 	if (*upload_size) {
@@ -424,39 +277,88 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	hconns_phase(h->conns, conn_fd(c), HP_ANSWER);
 	if (r->too_large) {
-		struct call x = { .h = h, .c = c, .method = method, .r = r };
-		return send_error(&x, 413, "request body too large", NULL);
+		struct call x = { .h = h, .c = c, .method = method, .r = r, .ip = r->ip };
+		return http_send_error(&x, 413, "request body too large", NULL);
 	}
 	return route(h, c, url, method, r);
+}
+
+/* A query string too long or with too many arguments: answered 414 on the
+ * socket itself and the connection ended.  libmicrohttpd would parse every
+ * argument into the connection's memory and, once that is full, leave the
+ * connection hanging until its timeout. */
+static void refuse_query(struct http *h, struct MHD_Connection *c)
+{
+	static const char body[] = "{\"error\":\"query string too long or with too many arguments\"}";
+	char resp[256];
+	int fd = conn_fd(c);
+	int n = snprintf(resp, sizeof resp, "HTTP/1.1 414 URI Too Long\r\nConnection: close\r\n"
+	                 "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+	                 sizeof body - 1, body);
+	atomic_fetch_add(&h->n_query, 1);
+	if (fd < 0)
+		return;
+	if (!h->tls && send(fd, resp, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		errno = 0;
+	shutdown(fd, SHUT_WR);
+}
+
+/* Each connection's socket context is a slot holding its request: MHD
+ * tells on_done only about requests that reached the handler, so one that
+ * ends earlier (its connection shut while the headers came in) is freed
+ * when its connection closes. */
+static struct req **req_slot(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? ci->socket_context : NULL;
+}
+
+static void free_req(struct req *r)
+{
+	if (r) {
+		wipe_free(r->body, r->cap);
+		explicit_bzero(&r->job, sizeof r->job);
+		free(r);
+	}
 }
 
 /* Called with the request line, before the handler: keeps the raw query. */
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 {
-	(void)cls;
-	(void)c;
+	struct http *h = cls;
 	const char *q = strchr(uri, '?');
 	q = q ? q + 1 : "";
 	size_t n = strcspn(q, "#");
-	struct req *r = calloc(1, sizeof *r + n + 1);
-	if (r)
+	bool too_long = n > HG_MAX_QUERY_LEN || hg_query_args(q, n) > HG_MAX_QUERY_ARGS;
+	struct req *r = calloc(1, sizeof *r + (too_long ? 0 : n) + 1);
+	if (r && !too_long)
 		memcpy(r->query, q, n);
+	if (r && too_long) {
+		r->long_query = true;
+		refuse_query(h, c);
+	}
+	struct req **slot = req_slot(c);
+	if (slot) {
+		free_req(*slot);
+		*slot = r;
+	}
 	return r;
 }
 
 static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
                     enum MHD_RequestTerminationCode toe)
 {
+	struct http *h = cls;
 	struct req *r = *con_cls;
-	(void)cls;
-	(void)c;
 	(void)toe;
-	if (r) {
-		wipe_free(r->body, r->cap);
-		free(r);
-		*con_cls = NULL;
-	}
+	hconns_phase(h->conns, conn_fd(c), HP_HEADERS);
+	struct req **slot = req_slot(c);
+	if (slot && *slot == r)
+		*slot = NULL;
+	free_req(r);
+	*con_cls = NULL;
 }
 
 /* ---- start and stop ---- */
@@ -549,6 +451,39 @@ static void log_mhd(void *cls, const char *fmt, va_list ap)
 	vfprintf(stderr, fmt, ap);
 }
 
+static void on_conn(void *cls, struct MHD_Connection *c, void **socket_context,
+                    enum MHD_ConnectionNotificationCode toe)
+{
+	struct http *h = cls;
+	struct ipaddr ip;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		peer_ip(c, &ip);
+		hconns_started(h->conns, conn_fd(c), &ip);
+		*socket_context = calloc(1, sizeof(struct req *));
+	} else {
+		hconns_closed(h->conns, conn_fd(c));
+		struct req **slot = *socket_context;
+		if (slot)
+			free_req(*slot);
+		free(slot);
+		*socket_context = NULL;
+	}
+}
+
+/* Per-address limits (trusted proxies count only in the total). */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *sa, socklen_t len)
+{
+	struct http *h = cls;
+	struct ipaddr ip;
+	(void)len;
+	if (!sockaddr_ip(sa, &ip))
+		return MHD_NO;
+	pthread_mutex_lock(&h->bmu);
+	bool proxy = hg_trusted(h->trusted, h->ntrusted, &ip);
+	pthread_mutex_unlock(&h->bmu);
+	return hconns_accept(h->conns, &ip, proxy) ? MHD_YES : MHD_NO;
+}
+
 static struct MHD_Daemon *start_mhd(struct http *h, struct sockaddr_storage *ss, bool v6)
 {
 	struct MHD_OptionItem tls[] = {
@@ -558,20 +493,45 @@ static struct MHD_Daemon *start_mhd(struct http *h, struct sockaddr_storage *ss,
 	};
 	if (!h->tls)
 		tls[0].option = MHD_OPTION_END;
-	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
+	/* poll, not epoll: libmicrohttpd 0.9.75 with epoll leaves a connection
+	 * it gave up on (its memory full) open until the timeout. */
+	unsigned flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
 	                 (v6 ? MHD_USE_IPv6 : 0) | (h->tls ? MHD_USE_TLS : 0);
 	uint16_t port = ntohs(v6 ? ((struct sockaddr_in6 *)ss)->sin6_port : ((struct sockaddr_in *)ss)->sin_port);
-	return MHD_start_daemon(flags, port, NULL, NULL, on_request, h,
+	return MHD_start_daemon(flags, port, on_accept, h, on_request, h,
 		MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)ss,
 		MHD_OPTION_CONNECTION_LIMIT, CONN_LIMIT,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, PER_IP_LIMIT,
+		MHD_OPTION_NOTIFY_CONNECTION, on_conn, h,
 		MHD_OPTION_CONNECTION_TIMEOUT, CONN_TIMEOUT_S,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONN_MEMORY,
 		MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
 		MHD_OPTION_NOTIFY_COMPLETED, on_done, h,
 		MHD_OPTION_ARRAY, tls,
 		MHD_OPTION_END);
+}
+
+static int setup_guard(struct http *h, const struct http_conf *conf, char *err, size_t errlen)
+{
+	if (!hg_names_init(&h->names, conf->listen, conf->server_name)) {
+		snprintf(err, errlen, "http: server_name: at most %d names of under %d characters each",
+		         HG_MAX_NAMES, HG_NAME_LEN);
+		return -1;
+	}
+	h->ntrusted = conf->n_trusted_proxies < HG_MAX_PROXIES ? conf->n_trusted_proxies : HG_MAX_PROXIES;
+	if (h->ntrusted)
+		memcpy(h->trusted, conf->trusted_proxies, h->ntrusted * sizeof h->trusted[0]);
+	h->locks = hg_locks_new(LOCK_TRACK, conf->login_fails ? conf->login_fails : 5,
+	                        conf->login_window_s ? conf->login_window_s : 600, hash_key_new());
+	h->blocked = hg_blocked_new(hash_key_new());
+	h->pool = hpool_new(conf->hash_per_s ? conf->hash_per_s : HASH_PER_S);
+	h->conns = hconns_new(CONN_LIMIT, PER_IP_LIMIT, conf->header_s ? conf->header_s : HEADER_S,
+	                      conf->request_s ? conf->request_s : REQUEST_S);
+	if (!h->locks || !h->blocked || !h->pool || !h->conns) {
+		snprintf(err, errlen, "http: out of memory (or no thread)");
+		return -1;
+	}
+	return 0;
 }
 
 struct http *http_start(const struct http_conf *conf, const struct http_api *api,
@@ -591,6 +551,11 @@ struct http *http_start(const struct http_conf *conf, const struct http_api *api
 		return NULL;
 	}
 	pthread_mutex_init(&h->mu, NULL);
+	pthread_mutex_init(&h->bmu, NULL);
+	if (setup_guard(h, conf, err, errlen) < 0) {
+		http_stop(h);
+		return NULL;
+	}
 	h->api = *api;
 	h->metrics_auth = conf->metrics_auth;
 	snprintf(h->hash, sizeof h->hash, "%s", conf->password_hash ? conf->password_hash : "");
@@ -608,6 +573,7 @@ struct http *http_start(const struct http_conf *conf, const struct http_api *api
 	}
 	const union MHD_DaemonInfo *di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
 	h->port = di ? di->port : 0;
+	h->names.port = h->port; /* listen port 0: the one bound, before anyone knows it */
 	return h;
 }
 
@@ -615,8 +581,14 @@ void http_stop(struct http *h)
 {
 	if (!h)
 		return;
+	hpool_stop(h->pool); /* resumes every suspended connection first */
 	if (h->d)
 		MHD_stop_daemon(h->d);
+	hpool_free(h->pool);
+	hconns_free(h->conns);
+	hg_locks_free(h->locks);
+	hg_blocked_free(h->blocked);
+	pthread_mutex_destroy(&h->bmu);
 	auth_sessions_free(h->sessions);
 	if (h->key)
 		wipe_free(h->key, strlen(h->key));
@@ -636,4 +608,30 @@ void http_set_password_hash(struct http *h, const char *hash)
 	pthread_mutex_lock(&h->mu);
 	snprintf(h->hash, sizeof h->hash, "%s", hash ? hash : "");
 	pthread_mutex_unlock(&h->mu);
+}
+
+bool http_block(struct http *h, const struct ipprefix *p, bool on)
+{
+	pthread_mutex_lock(&h->bmu);
+	bool ok = hg_blocked_set(h->blocked, p, on);
+	pthread_mutex_unlock(&h->bmu);
+	if (!ok)
+		atomic_fetch_add(&h->n_full, 1);
+	return ok;
+}
+
+bool http_set_names(struct http *h, const char *server_name, const struct ipprefix *trusted, size_t n)
+{
+	char listen[HG_NAME_LEN + 8];
+	struct hg_names nn;
+	snprintf(listen, sizeof listen, "%s:%u", h->names.listen, h->port);
+	if (!hg_names_init(&nn, listen, server_name))
+		return false;
+	pthread_mutex_lock(&h->bmu);
+	h->names = nn;
+	h->ntrusted = n < HG_MAX_PROXIES ? n : HG_MAX_PROXIES;
+	if (h->ntrusted)
+		memcpy(h->trusted, trusted, h->ntrusted * sizeof h->trusted[0]);
+	pthread_mutex_unlock(&h->bmu);
+	return true;
 }

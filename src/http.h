@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util.h"
+
 #define HTTP_MAX_BODY (256 * 1024)     /* larger request bodies get 413 */
 #define HTTP_MAX_REPLY (32u << 20)     /* a larger reply body becomes a 500 */
 
@@ -27,6 +29,12 @@ struct http_conf {
 	const char *password_hash;     /* argon2id string; NULL or "" = no password set yet */
 	bool metrics_auth;             /* /metrics needs a session or Basic auth */
 	uint32_t idle_s, absolute_s;   /* session lifetimes; 0 = 30 min, 12 h */
+	const char *server_name;       /* other names of the page ("a.example b.example"), or NULL */
+	const struct ipprefix *trusted_proxies; /* X-Forwarded-For is read only from these */
+	size_t n_trusted_proxies;
+	unsigned login_fails, login_window_s; /* lock a client after so many failures (0: 5 in 600 s) */
+	unsigned hash_per_s;           /* password checks a second at most (0: 8) */
+	unsigned header_s, request_s;  /* deadlines: headers, whole request (0: 10 s, 30 s) */
 };
 
 /* A reply under construction; the server owns the body buffer. */
@@ -66,6 +74,13 @@ uint16_t http_port(const struct http *h);
 /* Replaces the admin password hash ("" = none); existing sessions stay.
  * Thread-safe. */
 void http_set_password_hash(struct http *h, const char *hash);
+/* Replaces the server names and trusted proxies (after a reload); false
+ * when server_name is unusable (then nothing changes).  Thread-safe. */
+bool http_set_names(struct http *h, const char *server_name, const struct ipprefix *trusted, size_t n);
+/* Marks a host or prefix blocked (on) or no longer blocked: the server
+ * answers its requests 403 before reading a body or checking a password.
+ * Thread-safe; false when the set is full (counted in the metrics). */
+bool http_block(struct http *h, const struct ipprefix *p, bool on);
 
 /* Appends formatted text to the reply body; returns 0 or -1 (then failed). */
 int http_reply_printf(struct http_reply *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -78,7 +93,8 @@ void http_reply_json_error(struct http_reply *r, int status, const char *message
 /* Top-level member name of the flat JSON object in body[0..len): a string
  * is decoded (UTF-8, escapes), a number, true or false is copied as its
  * text, null counts as absent.  Returns 1 found, 0 absent, -1 malformed
- * JSON, a nested object or array, or a value longer than outlen - 1. */
+ * JSON, a nested object or array, or a value longer than outlen - 1; out
+ * is "" unless found. */
 int http_json_get(const char *body, size_t len, const char *name, char *out, size_t outlen);
 /* Decodes parameter name of a raw query string ('+' and %XX) into out.
  * False when absent, too long, or holding a NUL. */

@@ -239,7 +239,7 @@ static int jmember(struct jcur *j, const char *name, char *out, size_t outlen, i
 	return 0;
 }
 
-int http_json_get(const char *body, size_t len, const char *name, char *out, size_t outlen)
+static int json_get(const char *body, size_t len, const char *name, char *out, size_t outlen)
 {
 	struct jcur j = { body, body + len };
 	int found = 0;
@@ -273,6 +273,15 @@ int http_json_get(const char *body, size_t len, const char *name, char *out, siz
 	if (!found)
 		out[0] = '\0';
 	return found;
+}
+
+/* out is always a string afterwards: "" unless the member was found. */
+int http_json_get(const char *body, size_t len, const char *name, char *out, size_t outlen)
+{
+	int rc = json_get(body, len, name, out, outlen);
+	if (rc < 0 && outlen)
+		out[0] = '\0';
+	return rc;
 }
 
 static int hexval(char c)

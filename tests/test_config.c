@@ -283,8 +283,39 @@ static void test_notify_http(void)
 	}
 }
 
+/* [http] server_name and trusted_proxies. */
+static void test_http_guard_keys(void)
+{
+	char errs[2048] = "";
+	struct config *c = load("[http]\nserver_name = pbx.example.net, Admin.Example.NET\n"
+	                        "trusted_proxies = 127.0.0.1, 2001:db8::/64\n", errs, sizeof errs);
+	CHECK_MSG(c != NULL, "%s", errs);
+	if (c) {
+		struct ipaddr in, out;
+		ip_parse(&in, "2001:db8::7");
+		ip_parse(&out, "2001:db8:1::7");
+		CHECK(!strcmp(c->http.server_name, "pbx.example.net Admin.Example.NET"));
+		CHECK(c->http.n_trusted_proxies == 2 && c->http.trusted_proxies[0].plen == 128);
+		CHECK(prefix_contains(&c->http.trusted_proxies[1], &in) && !prefix_contains(&c->http.trusted_proxies[1], &out));
+	}
+	cfg_free(c);
+	static const struct { const char *text, *want; } bad[] = {
+		{ "[http]\nserver_name = pbx.example.net:8080\n", ":2: server_name: host names only" },
+		{ "[http]\nserver_name = a b c d e f g h i\n", ":2: server_name: at most 8 names" },
+		{ "[http]\ntrusted_proxies = proxy.example\n", ":2: trusted_proxies: expected addresses" },
+		{ "[http]\ntrusted_proxies = 10.0.0.1/8\n", ":2: trusted_proxies:" },
+	};
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+		char e[2048] = "";
+		struct config *x = load(bad[i].text, e, sizeof e);
+		CHECK_MSG(x == NULL && strstr(e, bad[i].want), "http case %zu: want '%s', got '%s'", i, bad[i].want, e);
+		cfg_free(x);
+	}
+}
+
 int main(void)
 {
+	test_http_guard_keys();
 	test_notify_http();
 	test_defaults();
 	test_full_file();

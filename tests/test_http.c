@@ -151,7 +151,7 @@ static size_t on_header(char *p, size_t sz, size_t n, void *u)
 
 static void setup_curl(CURL *c, const char *base, const struct rq *q, struct curl_slist **hl, char *url)
 {
-	snprintf(url, 512, "%s%s", base, q->path);
+	snprintf(url, 1024, "%s%s", base, q->path);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, q->method ? q->method : "GET");
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
@@ -200,7 +200,7 @@ static size_t on_read(char *buf, size_t sz, size_t n, void *u)
 
 static long request(const char *base, const struct rq *q)
 {
-	char url[512];
+	char url[1024];
 	struct curl_slist *hl = NULL;
 	free(R.body);
 	memset(&R, 0, sizeof R);
@@ -493,6 +493,102 @@ static void test_metrics_auth(void)
 	http_stop(h);
 }
 
+/* The value of one line of /metrics (the last response), or -1. */
+static long long metric(const char *line)
+{
+	const char *p = R.body ? strstr(R.body, line) : NULL;
+	return p ? strtoll(p + strlen(line), NULL, 10) : -1;
+}
+
+static long long checks_run(const char *base, const char *cookie)
+{
+	request(base, &(struct rq){ .path = "/metrics", .cookie = cookie });
+	return metric("\nsipwarden_http_password_checks_total ");
+}
+
+/* Blocked clients, lockout, X-Forwarded-For, Host, Origin, long queries. */
+static void test_guard(void)
+{
+	char base[80], path[600], xff[64];
+	const char *wrong = "{\"password\": \"nope\"}", *right = "{\"password\": \"" PASSWORD "\"}";
+	struct ipprefix tp, blk;
+	prefix_parse(&tp, "127.0.0.1");
+	struct http_conf conf = { .listen = "127.0.0.1:0", .password_hash = hash, .login_fails = 3,
+	                          .login_window_s = 60, .trusted_proxies = &tp, .n_trusted_proxies = 1,
+	                          .server_name = "pbx.example.net" };
+	struct http *h = start(&conf, base, sizeof base);
+	struct client cl;
+	CHECK(login(base, &cl));
+	long long c0 = checks_run(base, cl.cookie);
+	CHECK(c0 == 1);
+	int f0 = failures();
+	struct rq bad = { .method = "POST", .path = "/api/login", .body = wrong };
+	struct rq good = { .method = "POST", .path = "/api/login", .body = right };
+	for (int i = 0; i < 3; i++)
+		CHECK(request(base, &bad) == 401);
+	CHECK(failures() == f0 + 3);
+	CHECK(request(base, &good) == 429 && atoi(header("Retry-After")) > 0);
+	CHECK(request(base, &bad) == 429);
+	CHECK(failures() == f0 + 3);
+	CHECK(checks_run(base, cl.cookie) == c0 + 3);
+	CHECK(metric("sipwarden_http_refused_total{reason=\"locked\"} ") == 2);
+	/* another client behind the trusted proxy still logs in */
+	good.header = "X-Forwarded-For: 192.0.2.9";
+	CHECK(request(base, &good) == 200);
+	/* a blocked client is refused before its password is checked */
+	prefix_parse(&blk, "192.0.2.0/28");
+	CHECK(http_block(h, &blk, true));
+	long long c1 = checks_run(base, cl.cookie);
+	for (int i = 0; i < 5; i++)
+		CHECK(request(base, &good) == 403 && body_has("blocked"));
+	snprintf(xff, sizeof xff, "X-Forwarded-For: 192.0.2.200");
+	good.header = xff;
+	CHECK(request(base, &good) == 200);
+	CHECK(checks_run(base, cl.cookie) == c1 + 1);
+	CHECK(metric("sipwarden_http_refused_total{reason=\"blocked\"} ") == 5);
+	CHECK(http_block(h, &blk, false));
+	good.header = "X-Forwarded-For: 192.0.2.9";
+	CHECK(request(base, &good) == 200);
+	/* Host and Origin */
+	CHECK(request(base, &(struct rq){ .path = "/", .header = "Host: rebind.example:8080" }) == 421);
+	CHECK(request(base, &(struct rq){ .path = "/metrics", .header = "Host: rebind.example" }) == 421);
+	CHECK(request(base, &(struct rq){ .path = "/", .header = "Host: pbx.example.net" }) == 200);
+	CHECK(request(base, &(struct rq){ .path = "/", .header = "Host: localhost" }) == 200);
+	bad.header = "Origin: http://evil.example";
+	CHECK(request(base, &bad) == 403 && body_has("cross-origin"));
+	bad.header = "Referer: http://evil.example/x";
+	CHECK(request(base, &bad) == 403);
+	CHECK(request(base, &(struct rq){ .method = "POST", .path = "/api/logout", .cookie = cl.cookie,
+	                                  .csrf = cl.csrf, .header = "Origin: null" }) == 403);
+	bad.header = "Origin: https://pbx.example.net";
+	CHECK(request(base, &bad) == 429); /* past the Origin check, to the lock of 127.0.0.1 */
+	/* too many query arguments: 414 at once */
+	size_t n = (size_t)snprintf(path, sizeof path, "/api/blocks?");
+	for (int i = 0; i < 100; i++)
+		n += (size_t)snprintf(path + n, sizeof path - n, "a=%d&", i % 10);
+	CHECK(request(base, &(struct rq){ .path = path, .cookie = cl.cookie }) == 414);
+	CHECK(request(base, &(struct rq){ .path = "/api/blocks?q=1&limit=5", .cookie = cl.cookie }) == 200);
+	/* a reload's new names and proxies */
+	CHECK(!http_set_names(h, "a:1", NULL, 0));
+	CHECK(request(base, &(struct rq){ .path = "/", .header = "Host: pbx.example.net" }) == 200);
+	CHECK(http_set_names(h, "admin.example.org", NULL, 0));
+	CHECK(request(base, &(struct rq){ .path = "/", .header = "Host: pbx.example.net" }) == 421);
+	CHECK(request(base, &(struct rq){ .path = "/", .header = "Host: admin.example.org" }) == 200);
+	good.header = "X-Forwarded-For: 192.0.2.77"; /* no proxy any more: 127.0.0.1 itself, locked */
+	CHECK(request(base, &good) == 429);
+	http_stop(h);
+
+	/* X-Forwarded-For from an address that is not a trusted proxy: ignored */
+	prefix_parse(&tp, "198.51.100.1");
+	h = start(&conf, base, sizeof base);
+	bad.header = "X-Forwarded-For: 192.0.2.1";
+	good.header = "X-Forwarded-For: 192.0.2.2";
+	for (int i = 0; i < 3; i++)
+		CHECK(request(base, &bad) == 401);
+	CHECK(request(base, &good) == 429);
+	http_stop(h);
+}
+
 static void test_expiry(void)
 {
 	char b1[80], b2[80];
@@ -747,6 +843,7 @@ int main(void)
 	test_logout(base);
 	http_stop(h);
 	test_metrics_auth();
+	test_guard();
 	test_expiry();
 	test_no_password();
 	test_ipv6();
