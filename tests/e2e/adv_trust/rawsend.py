@@ -11,19 +11,18 @@ socket (IPv4, IP_HDRINCL) from inside a test namespace.  Standard library.
       with no handshake: PSH|ACK, or with --syn a bare SYN with the data.
 """
 import argparse
+import os
 import random
 import socket
 import struct
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "services"))
+import pcapw  # noqa: E402  (its checksum)
+
 
 def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
+    return pcapw._csum(data)
 
 
 def sip(method, src, dst, proto, ua=None, auth=None):
