@@ -498,7 +498,8 @@ static void test_ipv6_and_instances(void)
 }
 
 
-/* Ten failed registrations: a block on two-way evidence. */
+/* Ten failed registrations over the address's own nonce: a block on
+ * verified evidence. */
 static void guesser(uint64_t t, const char *ip)
 {
 	for (unsigned i = 0; i < 10; i++)
