@@ -20,13 +20,20 @@
 #define TXN_TTL_MS 64000    /* 64 * T1: a transaction cannot live longer */
 
 
+/* A count of verified evidence in a tumbling window (8 bytes, so the
+ * per-address state stays small): across a window boundary it may reach
+ * twice the limit before it fires, a burst's worth, never a rate's. */
+struct tally {
+	uint32_t start_s, n;
+};
+
 /* State for every address seen (kept small: there may be a million). */
 struct dstate {
 	struct akey key;
 	uint32_t last_ok_s;         /* NAT tolerance: last successful REGISTER, packet-time seconds */
 	uint32_t authed_s;          /* shelter: last 2xx to credentials over a nonce the server sent */
 	struct win flood, anom, anom_lines;
-	struct win flood_v, anom_v; /* the same, verified evidence only */
+	struct tally flood_v, anom_v; /* the same, verified evidence only */
 };
 
 
@@ -35,7 +42,7 @@ struct suspect {
 	struct akey key;
 	struct win badreg, badinv;
 	struct dset users, dests;   /* usernames tried, call destinations failed */
-	struct win badreg_v, badinv_v; /* the same, verified failures only */
+	struct tally badreg_v, badinv_v; /* the same, verified failures only */
 	struct dset users_v, dests_v;
 	struct evidence ev;
 };
@@ -199,19 +206,29 @@ static const char *blocked_dest(const struct cfg_rules *r, struct slice user)
 	return NULL;
 }
 
+static uint32_t tally_add(struct tally *t, uint32_t window_s, uint64_t ts_us)
+{
+	uint32_t now_s = (uint32_t)(ts_us / 1000000);
+	if (!t->n || now_s - t->start_s >= window_s) {
+		t->start_s = now_s;
+		t->n = 0;
+	}
+	return ++t->n;
+}
+
 /* Counts one event in the window of all evidence and, when verified, in
- * the window of verified evidence alone.  Returns the count that reached
+ * the tally of verified evidence alone.  Returns the count that reached
  * limit (verified first: a spoofer's packets cannot top up the count of an
- * address's real ones), or 0; *forgeable says which window it was. */
-static uint32_t count2(struct win *all, struct win *ver, bool verified, uint32_t limit, uint32_t window_s,
+ * address's real ones), or 0; *forgeable says which count it was. */
+static uint32_t count2(struct win *all, struct tally *ver, bool verified, uint32_t limit, uint32_t window_s,
                        uint64_t ts_us, bool *forgeable)
 {
 	uint32_t n = win_add(all, window_s, ts_us);
 	if (verified) {
-		uint32_t v = win_add(ver, window_s, ts_us);
+		uint32_t v = tally_add(ver, window_s, ts_us);
 		if (v >= limit) {
 			win_reset(all);
-			win_reset(ver);
+			ver->n = 0;
 			*forgeable = false;
 			return v;
 		}
@@ -363,7 +380,7 @@ static uint32_t threshold(struct detect *d, const struct akey *k, uint32_t count
 
 /* Counts one failure (w: all, wv: verified only; verified: the request's
  * path was); halve: the username is under a distributed attack. */
-static void count_failure(struct detect *d, struct suspect *s, struct win *w, struct win *wv,
+static void count_failure(struct detect *d, struct suspect *s, struct win *w, struct tally *wv,
                           const struct cfg_rule *rule, enum detector det, const char *what, bool halve,
                           bool verified, uint64_t ts_us)
 {
