@@ -12,7 +12,7 @@
 #define NAT_MEMORY_S 3600   /* a successful REGISTER earns NAT tolerance for an hour */
 #define ANOMALY_LINES 10    /* anomaly event lines per address per minute */
 #define SHELTER_S 3600      /* a successful authentication shelters for an hour */
-#define ECHO_CAP 65536      /* challenge nonces remembered (echo.h) */
+#define ECHO_CAP 16384      /* challenge nonces remembered (echo.h): 256 KiB */
 #define ECHO_TTL_S 3600
 #define GUESS_USERS 4096    /* usernames watched for distributed guessing */
 #define GUESS_MARK_S 3600   /* half thresholds on an attacked username for an hour */

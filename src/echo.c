@@ -2,14 +2,18 @@
 #include "echo.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <sys/random.h>
 
+/* 16 bytes: the table (16,384 of them by default) stays in the cache. */
 struct rec {
 	uint64_t h;      /* nonce hash; 0 = free */
-	uint64_t owner;  /* hash of the first address it was sent to */
-	uint32_t ts_s;   /* when it was last sent */
-	bool shared;     /* sent to another address too */
+	uint32_t owner;  /* keyed hash of the first address it was sent to */
+	uint32_t ts_s;   /* when it was last sent (seconds), SHARED bit set
+	                  * when it was sent to another address too */
 };
+
+#define SHARED 0x80000000u
 
 struct echo {
 	uint64_t seed;
@@ -48,26 +52,31 @@ static uint64_t nonce_hash(const struct echo *e, struct slice nonce)
 	return hash_bytes(nonce.p, nonce.len, e->seed) | 1;
 }
 
-static uint64_t addr_hash(const struct echo *e, const struct ipaddr *a)
+static uint32_t addr_hash(const struct echo *e, const struct ipaddr *a)
 {
-	return hash_bytes(a->b, sizeof a->b, e->seed ^ 0x5bd1e9955bd1e995ULL);
+	uint64_t x, y;
+	memcpy(&x, a->b, 8);
+	memcpy(&y, a->b + 8, 8);
+	x = (x ^ e->seed) * 0x9e3779b97f4a7c15ULL;
+	y = (y ^ (e->seed >> 17 | e->seed << 47)) * 0xc2b2ae3d27d4eb4fULL;
+	return (uint32_t)((x ^ y ^ (x >> 29) ^ (y >> 31)) >> 16);
 }
 
 void echo_issued(struct echo *e, struct slice nonce, const struct ipaddr *addr, uint64_t ts_us)
 {
 	if (!nonce.len)
 		return;
-	uint64_t h = nonce_hash(e, nonce), owner = addr_hash(e, addr);
-	uint32_t now_s = (uint32_t)(ts_us / 1000000);
+	uint64_t h = nonce_hash(e, nonce);
+	uint32_t owner = addr_hash(e, addr), now_s = (uint32_t)(ts_us / 1000000) & ~SHARED;
 	struct rec *r = &e->r[h & e->mask];
-	if (r->h == h && now_s - r->ts_s <= e->ttl_s) {
-		r->shared |= r->owner != owner;
+	uint32_t shared = 0;
+	if (r->h == h && ((now_s - r->ts_s) & ~SHARED) <= e->ttl_s) {
+		shared = (r->ts_s & SHARED) | (r->owner != owner ? SHARED : 0);
 	} else {
 		r->h = h;
 		r->owner = owner;
-		r->shared = false;
 	}
-	r->ts_s = now_s;
+	r->ts_s = now_s | shared;
 }
 
 enum echo_res echo_check(const struct echo *e, struct slice nonce, const struct ipaddr *addr, uint64_t ts_us)
@@ -76,7 +85,7 @@ enum echo_res echo_check(const struct echo *e, struct slice nonce, const struct 
 		return ECHO_NONE;
 	uint64_t h = nonce_hash(e, nonce);
 	const struct rec *r = &e->r[h & e->mask];
-	if (r->h != h || (uint32_t)(ts_us / 1000000) - r->ts_s > e->ttl_s)
+	if (r->h != h || (((uint32_t)(ts_us / 1000000) - r->ts_s) & ~SHARED) > e->ttl_s)
 		return ECHO_NONE;
-	return r->shared || r->owner != addr_hash(e, addr) ? ECHO_ISSUED : ECHO_OWN;
+	return (r->ts_s & SHARED) || r->owner != addr_hash(e, addr) ? ECHO_ISSUED : ECHO_OWN;
 }
