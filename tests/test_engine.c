@@ -1,6 +1,7 @@
 /* Tests for the engine: real frames through decode, sip, detect and verdict.
  * Each scenario builds SIP traffic between clients and the protected server
  * (198.51.100.1:5060) and checks the events. */
+#include "echo.h"
 #include "engine.h"
 #include "t.h"
 
@@ -960,6 +961,27 @@ static void test_peers(void)
 	CHECK(count_ev(EVT_BLOCK, DET_SCANNER, "203.0.113.5") == 1);
 }
 
+/* The nonce table itself: own, shared, forgotten after its time. */
+static void test_echo_table(void)
+{
+	struct echo *e = echo_new(1u << 20, 3600); /* two nonces share a slot once in a million runs */
+	struct ipaddr a, b;
+	if (!e || !ip_parse(&a, "198.51.100.10") || !ip_parse(&b, "2001:db8::10"))
+		abort();
+	struct slice n1 = { "nonce-1", 7 }, n2 = { "nonce-2", 7 };
+	CHECK(echo_check(e, n1, &a, T0) == ECHO_NONE);
+	echo_issued(e, n1, &a, T0);
+	echo_issued(e, n2, &a, T0);
+	CHECK(echo_check(e, n1, &a, T0 + SEC) == ECHO_OWN && echo_check(e, n1, &b, T0 + SEC) == ECHO_ISSUED);
+	echo_issued(e, n2, &b, T0 + 2 * SEC); /* the same nonce to another address */
+	CHECK(echo_check(e, n2, &a, T0 + 3 * SEC) == ECHO_ISSUED && echo_check(e, n2, &b, T0 + 3 * SEC) == ECHO_ISSUED);
+	echo_issued(e, n2, &a, T0 + 4 * SEC); /* shared stays shared */
+	CHECK(echo_check(e, n2, &a, T0 + 5 * SEC) == ECHO_ISSUED);
+	CHECK(echo_check(e, n1, &a, T0 + 3600 * SEC) == ECHO_OWN && echo_check(e, n1, &a, T0 + 3602 * SEC) == ECHO_NONE);
+	CHECK(echo_check(e, (struct slice){ "", 0 }, &a, T0) == ECHO_NONE);
+	echo_free(e);
+}
+
 /* Detect and verdict driven directly, for what the decoder does not flag
  * yet: requests over a verified TCP flow. */
 static struct detect *tdet;
@@ -1051,6 +1073,7 @@ int main(void)
 	test_shared_nonce();
 	test_peers();
 	test_verified_tcp();
+	test_echo_table();
 	eng_free(eng);
 	cfg_free(cfg);
 	return T_DONE();
