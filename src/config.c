@@ -130,6 +130,7 @@ static const char *set_general(struct loader *L, const char *k, const char *v, b
 		return m ? m : (c->aggregate_v6 && (c->aggregate_v6 < 16 || c->aggregate_v6 > 127)) ? "aggregate_v6 must be 0 (off) or 16 to 127" : NULL;
 	}
 	if (!strcmp(k, "ctl_socket")) return cfg_parse_path(v, c->ctl_socket, sizeof c->ctl_socket);
+	if (!strcmp(k, "peers")) return cfg_parse_prefixes(v, &c->peers);
 	if (!strcmp(k, "retention")) {
 		const char *m = cfg_parse_duration(v, &c->retention_s);
 		return m ? m : c->retention_s < 3600 ? "retention must be at least 1h" : NULL;
@@ -214,6 +215,18 @@ static const char *set_instance(struct loader *L, const char *k, const char *v, 
 		if (!m) {
 			memcpy(in->addrs, l.v, l.n * sizeof *l.v);
 			in->n_addrs = (unsigned)l.n;
+		}
+		free(l.v);
+		return m;
+	}
+	if (!strcmp(k, "peers")) {
+		struct cfg_prefixes l = { 0 };
+		const char *m = cfg_parse_prefixes(v, &l);
+		if (!m && l.n > CFG_MAX_INST_PEERS)
+			m = "too many peers for one instance (at most 64; list more in [general])";
+		if (!m) {
+			memcpy(in->peers, l.v, l.n * sizeof *l.v);
+			in->n_peers = (unsigned)l.n;
 		}
 		free(l.v);
 		return m;
@@ -539,6 +552,7 @@ void cfg_free(struct config *c)
 		return;
 	free(c->whitelist.v);
 	free(c->blacklist.v);
+	free(c->peers.v);
 	free(c->own.v);
 	free(c);
 }
@@ -615,6 +629,17 @@ bool cfg_is_own(const struct config *c, const struct ipaddr *a)
 		for (unsigned k = 0; k < c->inst[i].n_addrs; k++)
 			if (c->inst[i].addrs[k].plen == 128 && ip_eq(&c->inst[i].addrs[k].addr, a))
 				return true;
+	return false;
+}
+
+bool cfg_is_peer(const struct config *c, uint32_t inst, const struct ipaddr *a)
+{
+	if (cfg_prefixes_match(&c->peers, a))
+		return true;
+	const struct cfg_instance *in = &c->inst[inst < c->n_inst ? inst : 0];
+	for (unsigned k = 0; k < in->n_peers; k++)
+		if (prefix_contains(&in->peers[k], a))
+			return true;
 	return false;
 }
 

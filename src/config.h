@@ -16,6 +16,7 @@
 #define CFG_AGENT_LEN 64
 #define CFG_MAX_INSTANCES 32
 #define CFG_MAX_INST_ADDRS 16
+#define CFG_MAX_INST_PEERS 64
 #define CFG_MAX_IFACES 16
 #define CFG_NAME_LEN 32
 #define CFG_DEFAULT_PATH "/etc/sipwarden/sipwarden.conf"
@@ -106,6 +107,9 @@ struct cfg_instance {
 	struct ipprefix addrs[CFG_MAX_INST_ADDRS];
 	uint8_t ports[8192];              /* bitmap of SIP ports */
 	struct cfg_rules rules;
+	/* peers = trunks and SBCs of this instance (added to [general] peers) */
+	unsigned n_peers;
+	struct ipprefix peers[CFG_MAX_INST_PEERS];
 	int line;                         /* where the section starts (0 = implicit) */
 };
 
@@ -121,6 +125,9 @@ struct config {
 	char database[256];
 	char ctl_socket[108];
 	struct cfg_prefixes whitelist, blacklist;
+	/* configured peers (trunks, SBCs): sheltered from forgeable evidence,
+	 * unlike the whitelist still blocked on verified evidence */
+	struct cfg_prefixes peers;
 	/* the host's own addresses, found at run time (the daemon reads its
 	 * interfaces); not from the file */
 	struct cfg_prefixes own;
@@ -163,6 +170,9 @@ bool cfg_prefixes_del(struct cfg_prefixes *l, const struct ipprefix *p);
 /* True when a is an address of the protected host: an instance address or
  * one of the host's own (never blocked). */
 bool cfg_is_own(const struct config *c, const struct ipaddr *a);
+/* True when a is a configured peer of instance inst ([general] peers, or
+ * the instance's own peers). */
+bool cfg_is_peer(const struct config *c, uint32_t inst, const struct ipaddr *a);
 /* True when a is a server these rules protect: an instance address or the
  * host's own; when neither is known (replay without instance addresses),
  * every address. */

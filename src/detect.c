@@ -1,5 +1,6 @@
 /* detect: per-address sliding-window counters and the SIP rules. */
 #include "detect.h"
+#include "echo.h"
 #include "guess.h"
 #include "txn.h"
 #include "win.h"
@@ -10,20 +11,29 @@
 
 #define NAT_MEMORY_S 3600   /* a successful REGISTER earns NAT tolerance for an hour */
 #define ANOMALY_LINES 10    /* anomaly event lines per address per minute */
-#define PROVEN_S 3600       /* two-way traffic proves an address for an hour */
+#define SHELTER_S 3600      /* a successful authentication shelters for an hour */
+#define ECHO_CAP 16384      /* challenge nonces remembered (echo.h): 256 KiB */
+#define ECHO_TTL_S 3600
 #define GUESS_USERS 4096    /* usernames watched for distributed guessing */
 #define GUESS_MARK_S 3600   /* half thresholds on an attacked username for an hour */
 #define TXN_CAP 65536
 #define TXN_TTL_MS 64000    /* 64 * T1: a transaction cannot live longer */
 
 
+/* A count of verified evidence in a tumbling window (8 bytes, so the
+ * per-address state stays small): across a window boundary it may reach
+ * twice the limit before it fires, a burst's worth, never a rate's. */
+struct tally {
+	uint32_t start_s, n;
+};
+
 /* State for every address seen (kept small: there may be a million). */
 struct dstate {
 	struct akey key;
-	uint32_t last_ok_s;         /* last successful REGISTER, packet-time seconds */
-	uint32_t proven_s;          /* last two-way proof: success, or a TCP message */
-	uint32_t authed_s;          /* last success of a request with credentials */
+	uint32_t last_ok_s;         /* NAT tolerance: last successful REGISTER, packet-time seconds */
+	uint32_t authed_s;          /* shelter: last 2xx to credentials over a nonce the server sent */
 	struct win flood, anom, anom_lines;
+	struct tally flood_v, anom_v; /* the same, verified evidence only */
 };
 
 
@@ -32,6 +42,8 @@ struct suspect {
 	struct akey key;
 	struct win badreg, badinv;
 	struct dset users, dests;   /* usernames tried, call destinations failed */
+	struct tally badreg_v, badinv_v; /* the same, verified failures only */
+	struct dset users_v, dests_v;
 	struct evidence ev;
 };
 
@@ -50,6 +62,7 @@ struct detect {
 	void *ctx;
 	struct atab *addrs, *suspects;
 	struct txtab *txns;
+	struct echo *echo;
 	struct guess *guess;
 	struct hash_key key;          /* of the distinct sets */
 	struct det_stats st;
@@ -73,10 +86,11 @@ struct detect *det_new(const struct config *cfg, det_observe_fn fn, void *ctx)
 	d->addrs = atab_new(cfg->max_tracked, sizeof(struct dstate), NULL);
 	d->suspects = atab_new(nsusp, sizeof(struct suspect), NULL);
 	d->txns = txn_new(TXN_CAP, TXN_TTL_MS);
+	d->echo = echo_new(ECHO_CAP, ECHO_TTL_S);
 	d->guess = guess_new(GUESS_USERS);
 	d->key = hash_key_new();
 	d->filters = malloc(CFG_MAX_INSTANCES * sizeof *d->filters);
-	if (!d->addrs || !d->suspects || !d->txns || !d->guess || !d->filters) {
+	if (!d->addrs || !d->suspects || !d->txns || !d->echo || !d->guess || !d->filters) {
 		det_free(d);
 		return NULL;
 	}
@@ -91,6 +105,7 @@ void det_free(struct detect *d)
 	atab_free(d->addrs);
 	atab_free(d->suspects);
 	txn_free(d->txns);
+	echo_free(d->echo);
 	guess_free(d->guess);
 	free(d->filters);
 	free(d);
@@ -157,22 +172,23 @@ static const struct cfg_rules *rules_of(const struct detect *d, const struct ake
 	return &d->cfg->inst[i].rules;
 }
 
-bool det_proven(struct detect *d, const struct akey *k, uint64_t ts_us)
+bool det_sheltered(struct detect *d, const struct akey *k, uint64_t ts_us)
 {
 	struct dstate *s = atab_find(d->addrs, k);
-	return s && s->proven_s && (uint32_t)(ts_us / 1000000) - s->proven_s <= PROVEN_S;
+	return s && s->authed_s && (uint32_t)(ts_us / 1000000) - s->authed_s <= SHELTER_S;
 }
 
-/* Reports an observation; one_way marks evidence that needs no answer from
- * the server, so a forged source address could have produced it. */
+/* Reports an observation; forgeable marks evidence that needs no answer of
+ * the server to have reached the address, so a forged source address could
+ * have produced it. */
 static void fire(struct detect *d, enum obs_kind kind, enum detector det, const struct akey *k,
                  uint64_t ts_us, uint32_t count, uint32_t window_s, const struct evidence *ev,
-                 bool one_way)
+                 bool forgeable)
 {
 	struct observation o = {
 		.kind = kind, .det = det, .key = *k, .ts_us = ts_us, .count = count,
-		.window_s = window_s, .reason = d->reason, .ev = ev, .one_way = one_way,
-		.proven = one_way && det_proven(d, k, ts_us),
+		.window_s = window_s, .reason = d->reason, .ev = ev, .forgeable = forgeable,
+		.sheltered = forgeable && det_sheltered(d, k, ts_us),
 	};
 	if (kind == OBS_FIRE)
 		d->st.fired[det]++;
@@ -190,6 +206,60 @@ static const char *blocked_dest(const struct cfg_rules *r, struct slice user)
 			return p;
 	}
 	return NULL;
+}
+
+static uint32_t tally_add(struct tally *t, uint32_t window_s, uint64_t ts_us)
+{
+	uint32_t now_s = (uint32_t)(ts_us / 1000000);
+	if (!t->n || now_s - t->start_s >= window_s) {
+		t->start_s = now_s;
+		t->n = 0;
+	}
+	return ++t->n;
+}
+
+/* Counts one event in the window of all evidence and, when verified, in
+ * the tally of verified evidence alone.  Returns the count that reached
+ * limit (verified first: a spoofer's packets cannot top up the count of an
+ * address's real ones), or 0; *forgeable says which count it was. */
+static uint32_t count2(struct win *all, struct tally *ver, bool verified, uint32_t limit, uint32_t window_s,
+                       uint64_t ts_us, bool *forgeable)
+{
+	uint32_t n = win_add(all, window_s, ts_us);
+	if (verified) {
+		uint32_t v = tally_add(ver, window_s, ts_us);
+		if (v >= limit) {
+			win_reset(all);
+			ver->n = 0;
+			*forgeable = false;
+			return v;
+		}
+	}
+	if (n < limit)
+		return 0;
+	win_reset(all);
+	*forgeable = true;
+	return n;
+}
+
+/* count2() for distinct strings (usernames, destinations). */
+static uint32_t dcount2(struct hash_key key, struct dset *all, struct dset *ver, bool verified, const char *str,
+                        uint32_t limit, uint32_t window_s, uint64_t ts_us, bool *forgeable)
+{
+	uint32_t n = dset_add(all, key, str, window_s, ts_us);
+	if (verified) {
+		uint32_t v = dset_add(ver, key, str, window_s, ts_us);
+		if (v >= limit) {
+			all->n = ver->n = 0;
+			*forgeable = false;
+			return v;
+		}
+	}
+	if (n < limit)
+		return 0;
+	all->n = 0;
+	*forgeable = true;
+	return n;
 }
 
 static struct dstate *state_of(struct detect *d, const struct akey *k)
@@ -223,16 +293,19 @@ static void evidence_from_msg(struct evidence *ev, const struct sip_msg *m)
 	                 : m->to.user.len ? m->to.user : m->ruri_user);
 }
 
-void det_request(struct detect *d, const struct akey *client, const struct sip_msg *m, bool stream,
+void det_request(struct detect *d, const struct akey *client, const struct sip_msg *m, bool tcp_verified,
                  uint64_t ts_us)
 {
 	const struct cfg_rules *r = rules_of(d, client);
 	struct dstate *s = state_of(d, client);
 	d->st.requests++;
-	if (s && stream)
-		s->proven_s = (uint32_t)(ts_us / 1000000); /* a completed TCP handshake */
+	/* credentials over a nonce the server sent to this address alone: the
+	 * sender reads the server's answers there (no spoofer does) */
+	enum echo_res echo = m->has_auth ? echo_check(d->echo, m->auth_nonce, &client->ip, ts_us) : ECHO_NONE;
+	bool verified = tcp_verified || echo == ECHO_OWN;
 	if (m->method != SIP_M_ACK)
-		txn_put(d->txns, m, client, ts_us);
+		txn_put(d->txns, m, client, (uint8_t)((verified ? TXN_VERIFIED : 0) | (echo ? TXN_NONCE_ISSUED : 0)),
+		        ts_us);
 	const char *agent = blocked_agent(d, client, m);
 	if (agent) {
 		memset(&d->scratch, 0, sizeof d->scratch);
@@ -244,7 +317,7 @@ void det_request(struct detect *d, const struct akey *client, const struct sip_m
 		evd_add_line(&d->scratch, (struct slice){ line, k < 0 ? 0 : (size_t)k < sizeof line ? (size_t)k : sizeof line - 1 },
 		             0, ts_us);
 		snprintf(d->reason, sizeof d->reason, "scanner User-Agent matches \"%s\"", agent);
-		fire(d, OBS_FIRE, DET_SCANNER, client, ts_us, 1, 0, &d->scratch, true);
+		fire(d, OBS_FIRE, DET_SCANNER, client, ts_us, 1, 0, &d->scratch, !verified);
 	}
 	const char *dest = m->method == SIP_M_INVITE && r->n_dests && (!s || !s->authed_s)
 	                   ? blocked_dest(r, m->ruri_user) : NULL;
@@ -252,22 +325,21 @@ void det_request(struct detect *d, const struct akey *client, const struct sip_m
 		memset(&d->scratch, 0, sizeof d->scratch);
 		evidence_from_msg(&d->scratch, m);
 		snprintf(d->reason, sizeof d->reason, "call to a blocked destination (%s) without authentication", dest);
-		fire(d, OBS_FIRE, DET_TOLL_FRAUD, client, ts_us, 1, 0, &d->scratch, true);
+		fire(d, OBS_FIRE, DET_TOLL_FRAUD, client, ts_us, 1, 0, &d->scratch, !verified);
 	}
-	if (s && r->flood.count) {
-		uint32_t n = win_add(&s->flood, r->flood.window_s, ts_us);
-		if (n >= r->flood.count) {
-			win_reset(&s->flood);
-			memset(&d->scratch, 0, sizeof d->scratch);
-			evidence_from_msg(&d->scratch, m);
-			snprintf(d->reason, sizeof d->reason, "%u requests in %u s", n, r->flood.window_s);
-			fire(d, OBS_FIRE, DET_FLOOD, client, ts_us, n, r->flood.window_s, &d->scratch, true);
-		}
+	bool forgeable;
+	uint32_t n = s && r->flood.count ? count2(&s->flood, &s->flood_v, verified, r->flood.count,
+	                                          r->flood.window_s, ts_us, &forgeable) : 0;
+	if (n) {
+		memset(&d->scratch, 0, sizeof d->scratch);
+		evidence_from_msg(&d->scratch, m);
+		snprintf(d->reason, sizeof d->reason, "%u requests in %u s", n, r->flood.window_s);
+		fire(d, OBS_FIRE, DET_FLOOD, client, ts_us, n, r->flood.window_s, &d->scratch, forgeable);
 	}
 }
 
 void det_anomaly(struct detect *d, const struct akey *client, uint32_t anomalies,
-                 const char *what, uint64_t ts_us)
+                 const char *what, bool verified, uint64_t ts_us)
 {
 	const struct cfg_rules *r = rules_of(d, client);
 	struct dstate *s = state_of(d, client);
@@ -286,15 +358,14 @@ void det_anomaly(struct detect *d, const struct akey *client, uint32_t anomalies
 	snprintf(d->scratch.anomaly, sizeof d->scratch.anomaly, "%s", what);
 	if (win_add(&s->anom_lines, 60, ts_us) <= ANOMALY_LINES) {
 		snprintf(d->reason, sizeof d->reason, "malformed SIP message: %s", what);
-		fire(d, OBS_ANOMALY, DET_ANOMALY, client, ts_us, 1, 0, &d->scratch, true);
+		fire(d, OBS_ANOMALY, DET_ANOMALY, client, ts_us, 1, 0, &d->scratch, !verified);
 	}
-	if (!r->anomalies.count)
-		return;
-	uint32_t n = win_add(&s->anom, r->anomalies.window_s, ts_us);
-	if (n >= r->anomalies.count) {
-		win_reset(&s->anom);
+	bool forgeable;
+	uint32_t n = r->anomalies.count ? count2(&s->anom, &s->anom_v, verified, r->anomalies.count,
+	                                         r->anomalies.window_s, ts_us, &forgeable) : 0;
+	if (n) {
 		snprintf(d->reason, sizeof d->reason, "%u malformed messages in %u s", n, r->anomalies.window_s);
-		fire(d, OBS_FIRE, DET_ANOMALY, client, ts_us, n, r->anomalies.window_s, &d->scratch, true);
+		fire(d, OBS_FIRE, DET_ANOMALY, client, ts_us, n, r->anomalies.window_s, &d->scratch, forgeable);
 	}
 }
 
@@ -309,22 +380,24 @@ static uint32_t threshold(struct detect *d, const struct akey *k, uint32_t count
 	return count;
 }
 
-/* Counts one failure; halve: the username is under a distributed attack. */
-static void count_failure(struct detect *d, struct suspect *s, struct win *w, const struct cfg_rule *rule,
-                          enum detector det, const char *what, bool halve, uint64_t ts_us)
+/* Counts one failure (w: all, wv: verified only; verified: the request's
+ * path was); halve: the username is under a distributed attack. */
+static void count_failure(struct detect *d, struct suspect *s, struct win *w, struct tally *wv,
+                          const struct cfg_rule *rule, enum detector det, const char *what, bool halve,
+                          bool verified, uint64_t ts_us)
 {
 	if (!rule->count)
 		return;
-	uint32_t n = win_add(w, rule->window_s, ts_us);
 	uint32_t limit = threshold(d, &s->key, rule->count, ts_us);
 	if (halve)
 		limit = (limit + 1) / 2;
-	if (n < limit)
+	bool forgeable;
+	uint32_t n = count2(w, wv, verified, limit, rule->window_s, ts_us, &forgeable);
+	if (!n)
 		return;
-	win_reset(w);
 	snprintf(d->reason, sizeof d->reason, "%u %s in %u s%s", n, what, rule->window_s,
 	         halve ? " (username under distributed attack: half threshold)" : "");
-	fire(d, OBS_FIRE, det, &s->key, ts_us, n, rule->window_s, &s->ev, false);
+	fire(d, OBS_FIRE, det, &s->key, ts_us, n, rule->window_s, &s->ev, forgeable);
 }
 
 /* One username failing authentication from many addresses: an alert once,
@@ -353,12 +426,13 @@ static void sweep(struct detect *d, struct suspect *s, const struct txn *t, cons
 	const struct cfg_rule *rule = &r->invite_sweep;
 	if (!rule->count || !t->dest[0])
 		return;
-	uint32_t n = dset_add(&s->dests, d->key, t->dest, rule->window_s, ts_us);
-	if (n < threshold(d, &t->client, rule->count, ts_us))
+	bool forgeable;
+	uint32_t n = dcount2(d->key, &s->dests, &s->dests_v, t->trust & TXN_VERIFIED, t->dest,
+	                     threshold(d, &t->client, rule->count, ts_us), rule->window_s, ts_us, &forgeable);
+	if (!n)
 		return;
-	s->dests.n = 0;
 	snprintf(d->reason, sizeof d->reason, "%u call destinations failed in %u s", n, rule->window_s);
-	fire(d, OBS_FIRE, DET_TOLL_FRAUD, &t->client, ts_us, n, rule->window_s, &s->ev, false);
+	fire(d, OBS_FIRE, DET_TOLL_FRAUD, &t->client, ts_us, n, rule->window_s, &s->ev, forgeable);
 }
 
 static void failed(struct detect *d, const struct txn *t, const struct sip_msg *m, uint64_t ts_us)
@@ -392,27 +466,30 @@ static void failed(struct detect *d, const struct txn *t, const struct sip_msg *
 		distributed(d, t, r, ts_us);
 		halve = guess_marked(d->guess, t->user, ts_us);
 	}
+	/* failures of requests that a spoofer could have sent (the server's
+	 * answer went to the address, not to the spoofer) are forgeable */
+	bool verified = t->trust & TXN_VERIFIED;
 	if (t->method == SIP_M_REGISTER && (m->status == 403 || m->status == 404 || auth_fail))
-		count_failure(d, s, &s->badreg, &r->bad_registrations, DET_BAD_REGISTRATION,
-		              "failed registrations", halve, ts_us);
+		count_failure(d, s, &s->badreg, &s->badreg_v, &r->bad_registrations, DET_BAD_REGISTRATION,
+		              "failed registrations", halve, verified, ts_us);
 	if (t->method == SIP_M_INVITE && (m->status == 403 || m->status == 404 || m->status == 484 || auth_fail))
-		count_failure(d, s, &s->badinv, &r->bad_invites, DET_BAD_INVITE, "failed calls", halve, ts_us);
+		count_failure(d, s, &s->badinv, &s->badinv_v, &r->bad_invites, DET_BAD_INVITE, "failed calls", halve,
+		              verified, ts_us);
 	if (challenge)
 		return;
 	if (t->method == SIP_M_INVITE)
 		sweep(d, s, t, r, ts_us);
-	if (r->enumeration.count && t->user[0]) {
-		uint32_t n = dset_add(&s->users, d->key, t->user, r->enumeration.window_s, ts_us);
-		uint32_t limit = threshold(d, &t->client, r->enumeration.count, ts_us);
-		if (n >= limit) {
-			s->users.n = 0;
-			snprintf(d->reason, sizeof d->reason, "%u usernames tried in %u s", n, r->enumeration.window_s);
-			fire(d, OBS_FIRE, DET_ENUMERATION, &t->client, ts_us, n, r->enumeration.window_s, ev, false);
-		}
+	bool forgeable;
+	uint32_t n = r->enumeration.count && t->user[0]
+	             ? dcount2(d->key, &s->users, &s->users_v, verified, t->user, threshold(d, &t->client, r->enumeration.count, ts_us),
+	                       r->enumeration.window_s, ts_us, &forgeable) : 0;
+	if (n) {
+		snprintf(d->reason, sizeof d->reason, "%u usernames tried in %u s", n, r->enumeration.window_s);
+		fire(d, OBS_FIRE, DET_ENUMERATION, &t->client, ts_us, n, r->enumeration.window_s, ev, forgeable);
 	}
 }
 
-void det_response(struct detect *d, const struct sip_msg *m, uint64_t ts_us)
+void det_response(struct detect *d, const struct sip_msg *m, const struct ipaddr *to, uint64_t ts_us)
 {
 	d->st.responses++;
 	if (m->status < 200)
@@ -423,17 +500,20 @@ void det_response(struct detect *d, const struct sip_msg *m, uint64_t ts_us)
 		return;
 	}
 	d->st.matched++;
+	/* a challenge's nonce, to the address that sent the request: only a
+	 * receiver there can echo it (a response to nobody's request is not
+	 * taken as the server's) */
+	if ((m->status == 401 || m->status == 407) && ip_eq(to, &t->client.ip))
+		echo_issued(d->echo, m->challenge_nonce, to, ts_us);
 	if (m->status < 300) {
-		/* a success proves the address is real (the answer reached it) */
 		struct dstate *s = atab_find(d->addrs, &t->client);
 		uint32_t now_s = (uint32_t)(ts_us / 1000000);
-		if (s && (t->method == SIP_M_REGISTER || t->has_auth)) {
-			s->proven_s = now_s;
-			if (t->method == SIP_M_REGISTER)
-				s->last_ok_s = now_s;
-			if (t->has_auth)
-				s->authed_s = now_s;
-		}
+		if (s && t->method == SIP_M_REGISTER)
+			s->last_ok_s = now_s; /* NAT tolerance, not shelter */
+		/* shelter: the server accepted credentials computed over its own
+		 * nonce; an answered OPTIONS or REGISTER without them earns nothing */
+		if (s && t->has_auth && (t->trust & TXN_NONCE_ISSUED))
+			s->authed_s = now_s;
 		return;
 	}
 	if (m->status >= 400)

@@ -8,8 +8,10 @@
  * toll_fraud (blocked destinations from unauthenticated addresses, and
  * sweeps of failed call destinations) and distributed_guessing (one
  * username failing from many addresses: an alert, then half thresholds on
- * that username for an hour).  Observations of one-way evidence carry
- * whether the address proved two-way traffic recently (spoof resistance). */
+ * that username for an hour).  Every observation says whether its evidence
+ * is forgeable (a forged source address could have produced it) and, if so,
+ * whether the address authenticated successfully in the last hour: the
+ * trust model of docs/architecture.md. */
 #ifndef SW_DETECT_H
 #define SW_DETECT_H
 
@@ -30,8 +32,10 @@ struct observation {
 	struct akey key;
 	uint64_t ts_us;
 	uint32_t count, window_s;
-	bool one_way;   /* the evidence needs no answer from the server (spoofable) */
-	bool proven;    /* the address proved two-way traffic in the last hour */
+	bool forgeable; /* the evidence needs no answer of the server to have
+	                 * reached the address: a spoofer could have sent it */
+	bool sheltered; /* forgeable, and the address authenticated successfully
+	                 * in the last hour (shelter from forgeable evidence) */
 	const char *reason;
 	const struct evidence *ev; /* valid during the callback only */
 };
@@ -51,19 +55,24 @@ struct detect *det_new(const struct config *cfg, det_observe_fn fn, void *ctx);
 void det_free(struct detect *d);
 void det_set_config(struct detect *d, const struct config *cfg);
 
-/* A request from client (key.inst is the instance it was sent to); stream
- * is true for TCP, whose completed handshake proves the address is real. */
-void det_request(struct detect *d, const struct akey *client, const struct sip_msg *m, bool stream,
+/* A request from client (key.inst is the instance it was sent to).
+ * tcp_verified: it came over a TCP flow whose handshake the client
+ * completed (decode.h): verified evidence.  So is a request whose
+ * credentials echo a nonce the server sent to that address alone. */
+void det_request(struct detect *d, const struct akey *client, const struct sip_msg *m, bool tcp_verified,
                  uint64_t ts_us);
-/* A response from the protected server of instance inst. */
-void det_response(struct detect *d, const struct sip_msg *m, uint64_t ts_us);
+/* A response from the protected server, sent to address `to`. */
+void det_response(struct detect *d, const struct sip_msg *m, const struct ipaddr *to, uint64_t ts_us);
 /* A message from client that is malformed: anomalies is a mask of
- * (1 << enum sip_anomaly); `what` names it for messages that are not SIP. */
+ * (1 << enum sip_anomaly); `what` names it for messages that are not SIP;
+ * verified as det_request's tcp_verified. */
 void det_anomaly(struct detect *d, const struct akey *client, uint32_t anomalies,
-                 const char *what, uint64_t ts_us);
+                 const char *what, bool verified, uint64_t ts_us);
 
 void det_stats_get(const struct detect *d, struct det_stats *out);
-/* True when the address proved two-way traffic within the last hour. */
-bool det_proven(struct detect *d, const struct akey *k, uint64_t ts_us);
+/* True when the address authenticated successfully within the last hour (a
+ * 2xx to a request whose credentials answer a challenge of the server):
+ * shelter from forgeable evidence.  Talking to the server earns nothing. */
+bool det_sheltered(struct detect *d, const struct akey *k, uint64_t ts_us);
 
 #endif

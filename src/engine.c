@@ -69,7 +69,7 @@ static void on_message(struct engine *e, const struct packet *p, const uint8_t *
 	if (rc < 0) {
 		e->st.not_sip++;
 		if (fs->inst_dst >= 0)
-			det_anomaly(e->det, &client, m->anomalies, NULL, p->ts_us);
+			det_anomaly(e->det, &client, m->anomalies, NULL, p->tcp_verified, p->ts_us);
 		return;
 	}
 	e->st.sip_messages++;
@@ -82,7 +82,7 @@ static void on_message(struct engine *e, const struct packet *p, const uint8_t *
 	if (!m->is_request) {
 		e->st.responses++;
 		if (fs->inst_src >= 0)
-			det_response(e->det, m, p->ts_us);
+			det_response(e->det, m, &p->dst, p->ts_us);
 		return;
 	}
 	e->st.requests++;
@@ -90,8 +90,8 @@ static void on_message(struct engine *e, const struct packet *p, const uint8_t *
 	if (fs->inst_dst < 0)
 		return;
 	if (m->anomalies)
-		det_anomaly(e->det, &client, m->anomalies, NULL, p->ts_us);
-	det_request(e->det, &client, m, stream, p->ts_us);
+		det_anomaly(e->det, &client, m->anomalies, NULL, p->tcp_verified, p->ts_us);
+	det_request(e->det, &client, m, p->tcp_verified, p->ts_us);
 }
 
 /* TCP: frame messages by Content-Length; returns the bytes consumed. */
@@ -208,7 +208,7 @@ static void on_dec_anomaly(void *ctx, uint64_t ts_us, const struct ipaddr *src, 
 	if (!src || what == DEC_A_TRUNCATED)
 		return;
 	struct akey k = { *src, 0 };
-	det_anomaly(e->det, &k, 0, dec_anomaly_name(what), ts_us);
+	det_anomaly(e->det, &k, 0, dec_anomaly_name(what), false, ts_us);
 }
 
 void engine_ports(const struct config *cfg, uint8_t map[8192])

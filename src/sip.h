@@ -89,12 +89,13 @@ struct sip_msg {
 	long content_length;      /* -1 when absent */
 	struct slice content_type, user_agent, server;
 
-	/* Authorization or Proxy-Authorization */
+	/* Authorization or Proxy-Authorization (the first of each parameter) */
 	bool has_auth;
-	struct slice auth_username, auth_realm;
+	struct slice auth_username, auth_realm, auth_nonce;
 	/* WWW-Authenticate or Proxy-Authenticate */
 	bool has_challenge;
 	bool challenge_stale;     /* stale=true */
+	struct slice challenge_nonce; /* the first challenge's nonce */
 
 	uint16_t header_count;
 	struct slice body;
@@ -114,8 +115,8 @@ int sip_parse(const char *buf, size_t len, bool stream, struct sip_msg *m);
 /* As sip_parse, for messages only matched, not judged (responses from the
  * protected server), reading only what matching needs: the start line, Via
  * (the top value's fields and the count), Call-ID, CSeq, Content-Length
- * (so body and msg_len are as sip_parse's) and whether a WWW- or
- * Proxy-Authenticate says stale=true.  Other fields are passed over unread
+ * (so body and msg_len are as sip_parse's) and the WWW- or
+ * Proxy-Authenticate fields (stale=true, the nonce).  Other fields are passed over unread
  * (their fields stay empty, -1 for numbers).  Anomalies are those found on
  * the way, a subset of sip_parse's: control bytes, malformed names of fields
  * passed over, missing From, To or Max-Forwards are not looked for.  This

@@ -704,7 +704,7 @@ void sip_hdr_cseq(struct sip_ps *s, struct slice v)
 
 /* ---- Authorization and challenges ---- */
 
-enum { AU_OTHER, AU_USERNAME, AU_REALM, AU_STALE };
+enum { AU_OTHER, AU_USERNAME, AU_REALM, AU_STALE, AU_NONCE };
 
 #define W8(p, l, f, m) sip_w8(p, l, f, m)
 #define F8 "\x20\x20\x20\x20\x20\x20\x20\x20"
@@ -734,8 +734,10 @@ static const char *auth_name(struct sip_ps *s, const char *n, const char *e, int
 				return n + 8;
 			break;
 		case 'n':
-			if (W8(n, "nonce=\0", "\x20\x20\x20\x20\x20\0\0", "\xff\xff\xff\xff\xff\xff\0"))
+			if (W8(n, "nonce=\0", "\x20\x20\x20\x20\x20\0\0", "\xff\xff\xff\xff\xff\xff\0")) {
+				*id = AU_NONCE;
 				return n + 5;
+			}
 			if (W8(n, "nc=\0\0\0\0", "\x20\x20\0\0\0\0\0", "\xff\xff\xff\0\0\0\0"))
 				return n + 2;
 			break;
@@ -767,7 +769,7 @@ static const char *auth_name(struct sip_ps *s, const char *n, const char *e, int
 	const char *p = sip_tok_end(n, e, s->end);
 	struct slice name = sip_mk(n, p);
 	*id = sip_name_is(name, "username", 8) ? AU_USERNAME : sip_name_is(name, "realm", 5) ? AU_REALM :
-	      sip_name_is(name, "stale", 5) ? AU_STALE : AU_OTHER;
+	      sip_name_is(name, "stale", 5) ? AU_STALE : sip_name_is(name, "nonce", 5) ? AU_NONCE : AU_OTHER;
 	return p;
 }
 
@@ -780,6 +782,11 @@ static void auth_param(struct sip_ps *s, int id, struct slice v, bool challenge)
 	if (challenge) {
 		if (id == AU_STALE && sip_slice_is(v, "true", 4))
 			m->challenge_stale = true;
+		else if (id == AU_NONCE && !m->challenge_nonce.p)
+			m->challenge_nonce = v;
+	} else if (id == AU_NONCE) {
+		if (!m->auth_nonce.p)
+			m->auth_nonce = v;
 	} else if (id == AU_USERNAME) {
 		if (!m->auth_username.p)
 			m->auth_username = v;
@@ -791,7 +798,7 @@ static void auth_param(struct sip_ps *s, int id, struct slice v, bool challenge)
 
 /* credentials or challenge: the scheme, then name=value pairs separated
  * by commas, values quoted or not, white space anywhere between.  The first
- * username and realm seen over all such fields are kept. */
+ * username, realm and nonce seen over all such fields are kept. */
 void sip_hdr_auth(struct sip_ps *s, struct slice v, bool challenge)
 {
 	const char *e = v.p + v.len, *p = sip_tok_end(v.p, e, s->end);

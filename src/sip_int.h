@@ -358,31 +358,6 @@ bad:
 	return -1;
 }
 
-/* Whether "stale" (any case) is in v: a challenge without it needs no
- * reading for sip_parse_light(). */
-static inline bool sip_has_stale(const struct sip_ps *s, struct slice v)
-{
-	const char *p = v.p, *e = p + v.len;
-#if SIP_SSE2
-	for (; p < e && s->end - p >= 16; p += 16) {
-		unsigned m = sip_vbits(sip_veq(_mm_or_si128(sip_vld(p), _mm_set1_epi8(0x20)), 's'));
-		if (e - p < 16)
-			m &= (1u << (e - p)) - 1;
-		for (; m; m &= m - 1) {
-			const char *q = p + __builtin_ctz(m);
-			if (e - q >= 5 && sip_ieq(q, "stale", 5))
-				return true;
-		}
-	}
-#else
-	(void)s;
-#endif
-	for (; p < e; p++)
-		if (e - p >= 5 && sip_ieq(p, "stale", 5))
-			return true;
-	return false;
-}
-
 /* Which of the usual methods [p,e) is, exactly (RFC 3261 methods are
  * case-sensitive); SIP_M_NONE for anything else, to be looked at closer. */
 static inline enum sip_method sip_method_is(const char *p, const char *e)
@@ -489,8 +464,7 @@ static inline void sip_dispatch(struct sip_ps *s, enum hdr h, struct slice v, bo
 	case H_WWW_AUTHENTICATE:
 	case H_PROXY_AUTHENTICATE:
 		m->has_challenge = true;
-		if (!s->light || sip_has_stale(s, v))
-			sip_hdr_auth(s, v, true);
+		sip_hdr_auth(s, v, true); /* light too: the nonce is wanted */
 		break;
 	case H_OTHER: break;
 	}

@@ -84,12 +84,12 @@ static struct svstate *state(struct svc *s, const struct ipaddr *ip, uint32_t in
 }
 
 static void fire(struct svc *s, enum detector det, const struct ipaddr *ip, uint32_t inst, uint64_t ts_us,
-                 uint32_t count, uint32_t window_s, bool one_way)
+                 uint32_t count, uint32_t window_s, bool forgeable)
 {
 	struct akey k = { *ip, inst };
 	struct observation o = {
 		.kind = OBS_FIRE, .det = det, .key = k, .ts_us = ts_us, .count = count, .window_s = window_s,
-		.one_way = one_way, .proven = one_way && det_proven(s->det, &k, ts_us),
+		.forgeable = forgeable, .sheltered = forgeable && det_sheltered(s->det, &k, ts_us),
 		.reason = s->reason, .ev = &s->ev,
 	};
 	s->fn(s->ctx, &o);
@@ -97,7 +97,7 @@ static void fire(struct svc *s, enum detector det, const struct ipaddr *ip, uint
 
 /* Counts one event in w; fires at the rule's threshold. */
 static void count(struct svc *s, struct win *w, const struct cfg_rule *r, enum detector det,
-                  const struct ipaddr *ip, uint32_t inst, uint64_t ts_us, bool one_way, const char *what)
+                  const struct ipaddr *ip, uint32_t inst, uint64_t ts_us, bool forgeable, const char *what)
 {
 	if (!r->count)
 		return;
@@ -106,7 +106,7 @@ static void count(struct svc *s, struct win *w, const struct cfg_rule *r, enum d
 		return;
 	win_reset(w);
 	snprintf(s->reason, sizeof s->reason, "%u %s in %u s", n, what, r->window_s);
-	fire(s, det, ip, inst, ts_us, n, r->window_s, one_way);
+	fire(s, det, ip, inst, ts_us, n, r->window_s, forgeable);
 }
 
 /* ---- TFTP ---- */
@@ -158,7 +158,7 @@ void svc_tftp_request(struct svc *s, const struct packet *p, uint32_t inst)
 				what = buf;
 				break;
 			}
-		det_anomaly(s->det, &client, 0, what, p->ts_us);
+		det_anomaly(s->det, &client, 0, what, p->tcp_verified, p->ts_us);
 	}
 	if (m.op != TFTP_RRQ && m.op != TFTP_WRQ)
 		return;
@@ -236,26 +236,28 @@ static bool fingerprint(const struct dns_msg *m)
 static void dns_query(struct svc *s, const struct packet *p, const struct dns_msg *m, uint32_t inst)
 {
 	const struct cfg_dns *c = &s->cfg->dns;
-	bool udp = p->proto == 17;
+	/* one message over a verified TCP flow is verified evidence; the
+	 * counts mix UDP and TCP queries in one window, so they stay forgeable */
+	bool forgeable = !p->tcp_verified;
 	memset(&s->ev, 0, sizeof s->ev);
 	evd_add_user(&s->ev, (struct slice){ m->qname, strlen(m->qname) });
 	if (c->block_zone_transfer && (m->qtype == DNS_TYPE_AXFR || m->qtype == DNS_TYPE_IXFR)) {
 		snprintf(s->reason, sizeof s->reason, "zone transfer (%s) of \"%.60s\"",
 		         m->qtype == DNS_TYPE_AXFR ? "AXFR" : "IXFR", m->qname);
-		fire(s, DET_DNS_ABUSE, &p->src, inst, p->ts_us, 1, 0, udp);
+		fire(s, DET_DNS_ABUSE, &p->src, inst, p->ts_us, 1, 0, forgeable);
 		return;
 	}
 	if (c->block_fingerprinting && fingerprint(m)) {
 		snprintf(s->reason, sizeof s->reason, "server fingerprinting (CHAOS %.60s)", m->qname);
-		fire(s, DET_DNS_ABUSE, &p->src, inst, p->ts_us, 1, 0, udp);
+		fire(s, DET_DNS_ABUSE, &p->src, inst, p->ts_us, 1, 0, forgeable);
 		return;
 	}
 	struct svstate *st = state(s, &p->src, inst);
 	if (!st)
 		return;
 	if (m->qtype == DNS_TYPE_ANY)
-		count(s, &st->dns_any, &c->any_queries, DET_DNS_ABUSE, &p->src, inst, p->ts_us, udp, "ANY queries");
-	count(s, &st->dns_queries, &c->queries, DET_DNS_ABUSE, &p->src, inst, p->ts_us, udp, "DNS queries");
+		count(s, &st->dns_any, &c->any_queries, DET_DNS_ABUSE, &p->src, inst, p->ts_us, true, "ANY queries");
+	count(s, &st->dns_queries, &c->queries, DET_DNS_ABUSE, &p->src, inst, p->ts_us, true, "DNS queries");
 }
 
 void svc_dns(struct svc *s, const struct packet *p, const uint8_t *msg, size_t len, bool to_server,
@@ -273,7 +275,7 @@ void svc_dns(struct svc *s, const struct packet *p, const uint8_t *msg, size_t l
 				what = buf;
 				break;
 			}
-		det_anomaly(s->det, &client, 0, what, p->ts_us);
+		det_anomaly(s->det, &client, 0, what, p->tcp_verified, p->ts_us);
 	}
 	if (rc < 0)
 		return;

@@ -11,7 +11,7 @@
 struct svc;
 
 /* cfg must outlive svc (swap with svc_set_config); det gets the anomalies
- * and answers whether an address proved two-way traffic. */
+ * and answers whether an address is sheltered (det_sheltered). */
 struct svc *svc_new(const struct config *cfg, struct detect *det, det_observe_fn fn, void *ctx);
 void svc_free(struct svc *s);
 void svc_set_config(struct svc *s, const struct config *cfg);

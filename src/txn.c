@@ -30,6 +30,7 @@ struct body {
 	alignas(64) struct akey client;
 	uint8_t method;
 	bool has_auth;
+	uint8_t trust;
 	uint8_t ulen, alen, rlen, dlen;
 	char s[(TXN_USER_LEN - 1) + (TXN_UA_LEN - 1) + (TXN_RURI_LEN - 1) + (TXN_USER_LEN - 1)];
 };
@@ -149,7 +150,7 @@ static uint64_t txn_hash(const struct txtab *t, const struct sip_msg *m)
 	return h | 1; /* never 0, which marks a free slot */
 }
 
-void txn_put(struct txtab *t, const struct sip_msg *m, const struct akey *client, uint64_t ts_us)
+void txn_put(struct txtab *t, const struct sip_msg *m, const struct akey *client, uint8_t trust, uint64_t ts_us)
 {
 	uint64_t h = txn_hash(t, m);
 	struct idx *slot = NULL;
@@ -171,6 +172,7 @@ void txn_put(struct txtab *t, const struct sip_msg *m, const struct akey *client
 	b->client = *client;
 	b->method = (uint8_t)m->method;
 	b->has_auth = m->has_auth;
+	b->trust = trust;
 	struct slice user = m->has_auth && m->auth_username.len ? m->auth_username
 	                  : m->method == SIP_M_REGISTER || !m->ruri_user.len ? m->to.user
 	                  : m->ruri_user;
@@ -202,6 +204,7 @@ const struct txn *txn_match(struct txtab *t, const struct sip_msg *m, uint64_t t
 		o->client = b->client;
 		o->method = b->method;
 		o->has_auth = b->has_auth;
+		o->trust = b->trust;
 		const char *p = unpack(o->user, b->s, b->ulen);
 		p = unpack(o->ua, p, b->alen);
 		p = unpack(o->ruri, p, b->rlen);

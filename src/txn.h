@@ -12,12 +12,17 @@
 #define TXN_UA_LEN 64
 #define TXN_RURI_LEN 64
 
+/* What the request's path proved (txn.trust bits). */
+#define TXN_VERIFIED 1u     /* verified TCP, or credentials echoing a nonce sent to this address alone */
+#define TXN_NONCE_ISSUED 2u /* the credentials carry a nonce the server sent (to this address, maybe others) */
+
 struct txn {
 	uint64_t h;              /* hash of Call-ID, CSeq and top Via branch; 0 = free */
 	uint64_t ts_us;          /* when the request was seen */
 	struct akey client;      /* who sent the request */
 	uint8_t method;          /* enum sip_method */
 	bool has_auth;           /* the request carried credentials */
+	uint8_t trust;           /* TXN_* bits */
 	char user[TXN_USER_LEN]; /* username tried (credentials, else To/R-URI user), raw bytes */
 	char ua[TXN_UA_LEN];     /* User-Agent of the request, raw bytes: sanitise before use */
 	char dest[TXN_USER_LEN]; /* INVITE: the Request-URI user (destination), raw bytes */
@@ -30,8 +35,8 @@ struct txtab;
 struct txtab *txn_new(uint32_t cap, uint32_t ttl_ms);
 void txn_free(struct txtab *t);
 
-/* Records request m from client. */
-void txn_put(struct txtab *t, const struct sip_msg *m, const struct akey *client, uint64_t ts_us);
+/* Records request m from client; trust: TXN_* bits. */
+void txn_put(struct txtab *t, const struct sip_msg *m, const struct akey *client, uint8_t trust, uint64_t ts_us);
 /* Finds the request that response m answers; removes it when the response
  * is final (>= 200).  The returned entry is valid until the next txn_put.
  * Returns NULL when the request was not seen or is stale. */

@@ -17,7 +17,7 @@ struct vblock {
 	uint32_t last_alert_s[DET__COUNT];
 	uint8_t det, inst;
 	bool active, permanent;
-	bool one_way;            /* blocked on forgeable evidence only */
+	bool forgeable;          /* blocked on forgeable evidence only */
 };
 
 struct heap_ent {
@@ -190,7 +190,7 @@ static void activate(struct verdict *v, struct vblock *b, const struct observati
 	b->active = true;
 	b->det = (uint8_t)o->det;
 	b->inst = (uint8_t)o->key.inst;
-	b->one_way = o->one_way;
+	b->forgeable = o->forgeable;
 	v->st.blocks++;
 	v->st.by_det[o->det]++;
 	v->st.active++;
@@ -248,12 +248,14 @@ void vrd_observe(struct verdict *v, const struct observation *o)
 		return; /* blocked permanently since the start */
 	if (cfg_prefixes_match(&v->cfg->whitelist, &o->key.ip) || cfg_is_own(v->cfg, &o->key.ip)) {
 		alert(v, o);
-	} else if (o->one_way && o->proven) {
-		/* spoof resistance: a forged packet must not block a real customer */
-		char reason[160];
+	} else if (o->forgeable && (o->sheltered || cfg_is_peer(v->cfg, o->key.inst, &o->key.ip))) {
+		/* shelter: forgeable evidence must not block a customer who
+		 * authenticated, nor a configured peer; verified evidence does */
+		char reason[192];
 		struct observation a = *o;
-		snprintf(reason, sizeof reason, "%s; not blocked: the address proved two-way traffic in the last hour",
-		         o->reason ? o->reason : "");
+		snprintf(reason, sizeof reason, "%s; not blocked: %s", o->reason ? o->reason : "",
+		         cfg_is_peer(v->cfg, o->key.inst, &o->key.ip) ? "configured peer"
+		         : "the address authenticated successfully in the last hour");
 		a.reason = reason;
 		alert(v, &a);
 	} else {
@@ -316,7 +318,7 @@ static void aggregate_count(struct verdict *v, const struct vblock *b, int delta
 	struct ipprefix p;
 	/* blocks on forgeable evidence do not count: five forged packets must
 	 * not take a customer's whole prefix (spoof resistance) */
-	if (b->plen != 128 || b->one_way || !agg_prefix(v, &b->key.ip, &p))
+	if (b->plen != 128 || b->forgeable || !agg_prefix(v, &b->key.ip, &p))
 		return;
 	struct akey k = { p.addr, p.plen };
 	bool created;

@@ -1,5 +1,7 @@
 /* verdict: the one place that decides to block or unblock.  Applies the
- * whitelist (alert instead of block), the blacklist (blocked permanently at
+ * whitelist (alert instead of block), shelter (forgeable evidence against
+ * an address that authenticated, or a configured peer: alert instead of
+ * block), the blacklist (blocked permanently at
  * start), the dynamic block time, and the block threshold (after that many
  * dynamic blocks the next one is permanent).  Emits events; side effects
  * (firewall, store, notify) consume them.  Bounded: at most max_tracked

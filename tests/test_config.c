@@ -192,6 +192,8 @@ static void test_errors(void)
 		{ "[instance a]\n[instance a]\n", ":2: instance 'a' defined twice" },
 		{ "[instance a]\nbad_invites = nope\n", ":2: bad_invites:" },
 		{ "[instance bad name!]\n", ":1: instance name" },
+		{ "[general]\npeers = 203.0.113.5/24\n", ":2: peers:" },
+		{ "[instance a]\npeers = trunk.example\n", ":2: peers:" },
 	};
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
 		char errs[2048] = "";
@@ -313,6 +315,30 @@ static void test_http_guard_keys(void)
 	}
 }
 
+/* peers: [general] for every instance, [instance] for its own */
+static void test_peers(void)
+{
+	char errs[2048] = "";
+	struct config *c = load("[general]\npeers = 203.0.113.5, 2001:db8:5::/48\n"
+	                        "[instance a]\naddress = 198.51.100.1\npeers = 198.51.100.64/28\n"
+	                        "[instance b]\naddress = 198.51.100.2\n", errs, sizeof errs);
+	CHECK_MSG(c != NULL, "%s", errs);
+	if (!c)
+		return;
+	struct ipaddr g, g6, a, out;
+	ip_parse(&g, "203.0.113.5");
+	ip_parse(&g6, "2001:db8:5:1::9");
+	ip_parse(&a, "198.51.100.70");
+	ip_parse(&out, "198.51.100.80");
+	CHECK(c->n_inst == 2 && c->inst[0].n_peers == 1 && c->inst[1].n_peers == 0);
+	CHECK(cfg_is_peer(c, 0, &g) && cfg_is_peer(c, 1, &g) && cfg_is_peer(c, 1, &g6));
+	CHECK(cfg_is_peer(c, 0, &a) && !cfg_is_peer(c, 1, &a) && !cfg_is_peer(c, 0, &out));
+	cfg_free(c);
+	c = load("[general]\n", errs, sizeof errs);
+	CHECK(c && c->peers.n == 0 && !cfg_is_peer(c, 0, &g));
+	cfg_free(c);
+}
+
 int main(void)
 {
 	test_http_guard_keys();
@@ -322,5 +348,6 @@ int main(void)
 	test_instances();
 	test_issue4_keys();
 	test_errors();
+	test_peers();
 	return T_DONE();
 }

@@ -1,6 +1,7 @@
 /* Tests for the engine: real frames through decode, sip, detect and verdict.
  * Each scenario builds SIP traffic between clients and the protected server
  * (198.51.100.1:5060) and checks the events. */
+#include "echo.h"
 #include "engine.h"
 #include "t.h"
 
@@ -18,6 +19,7 @@ struct rec_event {
 	int64_t duration_s;
 	uint64_t ts_us;
 	char instance[32];
+	char reason[128];
 	char users[128];
 	char lines[EVD_MAX_LINES * EVD_LINE_LEN]; /* evidence request lines, '|' after each */
 	unsigned n_lines;
@@ -40,6 +42,7 @@ static void on_event(void *ctx, const struct event *e)
 	r->duration_s = e->duration_s;
 	r->ts_us = e->ts_us;
 	snprintf(r->instance, sizeof r->instance, "%s", e->instance ? e->instance : "");
+	snprintf(r->reason, sizeof r->reason, "%s", e->reason);
 	r->users[0] = r->lines[0] = '\0';
 	r->n_lines = 0;
 	r->first_us = e->ev ? e->ev->first_us : 0;
@@ -131,18 +134,26 @@ struct req {
 	unsigned seq;
 };
 
+/* The nonce credentials carry; NULL: the one the server sends the address. */
+static const char *cred_nonce;
+
 static char last_req[4096];
 
 /* A request from client ip and its final response from the server. */
 static void txn(uint64_t ts, const char *ip, const struct req *r, int status, bool stale)
 {
-	char auth[256] = "", via_host[80];
+	char auth[256] = "", via_host[80], nonce[80], chal[160] = "";
 	bool v6 = strchr(ip, ':') != NULL;
 	snprintf(via_host, sizeof via_host, v6 ? "[%s]" : "%s", ip);
+	snprintf(nonce, sizeof nonce, "n-%s", ip); /* the server's nonce for this address */
 	if (r->auth_user)
 		snprintf(auth, sizeof auth,
-		         "Authorization: Digest username=\"%s\", realm=\"sipwarden.test\", nonce=\"abc\", "
-		         "uri=\"sip:198.51.100.1\", response=\"0123456789abcdef0123456789abcdef\"\r\n", r->auth_user);
+		         "Authorization: Digest username=\"%s\", realm=\"sipwarden.test\", nonce=\"%s\", "
+		         "uri=\"sip:198.51.100.1\", response=\"0123456789abcdef0123456789abcdef\"\r\n", r->auth_user,
+		         cred_nonce ? cred_nonce : nonce);
+	if (status == 401)
+		snprintf(chal, sizeof chal, "WWW-Authenticate: Digest realm=\"sipwarden.test\", nonce=\"%s\"%s\r\n",
+		         nonce, stale ? ", stale=true" : "");
 	snprintf(last_req, sizeof last_req,
 	         "%s sip:%s@198.51.100.1 SIP/2.0\r\n"
 	         "Via: SIP/2.0/UDP %s:5062;branch=z9hG4bK-%s-%u;rport\r\n"
@@ -158,7 +169,9 @@ static void txn(uint64_t ts, const char *ip, const struct req *r, int status, bo
 	         r->display ? r->display : "", r->display ? " " : "", r->user, r->seq,
 	         r->user, r->seq, r->user, ip, r->seq, r->method, r->user, via_host,
 	         auth, r->ua ? "User-Agent: " : "", r->ua ? r->ua : "", r->ua ? "\r\n" : "");
-	send_udp(ts, ip, client_port, server, server_port, last_req);
+	/* a frame has one family: an IPv6 client talks to the server's IPv6 address */
+	const char *srv = v6 && !strchr(server, ':') ? "2001:db8::1" : server;
+	send_udp(ts, ip, client_port, srv, server_port, last_req);
 	if (!status)
 		return;
 	char resp[4096];
@@ -173,10 +186,8 @@ static void txn(uint64_t ts, const char *ip, const struct req *r, int status, bo
 	         "Server: kamailio (5.6.3 (x86_64/linux))\r\n"
 	         "Content-Length: 0\r\n\r\n",
 	         status, via_host, r->user, r->seq, r->user, r->seq, r->user, r->seq, r->user, ip,
-	         r->seq, r->method,
-	         status == 401 ? (stale ? "WWW-Authenticate: Digest realm=\"sipwarden.test\", nonce=\"n2\", stale=true\r\n"
-	                                : "WWW-Authenticate: Digest realm=\"sipwarden.test\", nonce=\"n1\"\r\n") : "");
-	send_udp(ts + 1000, server, server_port, ip, client_port, resp);
+	         r->seq, r->method, chal);
+	send_udp(ts + 1000, srv, server_port, ip, client_port, resp);
 }
 
 /* A phone: challenge (401), then authenticated REGISTER (200). */
@@ -189,8 +200,12 @@ static void phone_register(uint64_t ts, const char *ip, const char *user, unsign
 	txn(ts + 20000, ip, &r, 200, false);
 }
 
+/* A wrong password, over the nonce of a first challenge (as a guessing
+ * tool that reads the server's answers does). */
 static void guess(uint64_t ts, const char *ip, const char *user, unsigned seq, int status)
 {
+	struct req c = { "REGISTER", user, "pbx-client/1.0", NULL, NULL, seq + 100000 };
+	txn(ts - 500, ip, &c, 401, false);
 	struct req r = { "REGISTER", user, "pbx-client/1.0", user, NULL, seq };
 	txn(ts, ip, &r, status, false);
 }
@@ -484,7 +499,8 @@ static void test_ipv6_and_instances(void)
 }
 
 
-/* Ten failed registrations: a block on two-way evidence. */
+/* Ten failed registrations over the address's own nonce: a block on
+ * verified evidence. */
 static void guesser(uint64_t t, const char *ip)
 {
 	for (unsigned i = 0; i < 10; i++)
@@ -761,6 +777,280 @@ static void test_own_addresses(void)
 	CHECK(count_ev(EVT_BLOCK, -1, "198.51.100.1") == 0 && count_ev(EVT_ALERT, DET_SCANNER, "198.51.100.1") == 1);
 }
 
+/* ---- trust: shelter and verified evidence (docs/architecture.md) ---- */
+
+/* An Ethernet/IPv4/TCP segment (flags: 0x02 SYN, 0x10 ACK, 0x18 PSH|ACK). */
+static void send_tcp(uint64_t ts, const char *src, unsigned sport, const char *dst, unsigned dport,
+                     unsigned flags, uint32_t seq, uint32_t ack, const char *payload)
+{
+	static uint8_t f[4096];
+	struct ipaddr s, d;
+	size_t plen = strlen(payload);
+	if (!ip_parse(&s, src) || !ip_parse(&d, dst) || plen > 4000)
+		abort();
+	memset(f, 0, 14 + 40);
+	put16(f + 12, 0x0800);
+	uint8_t *ip = f + 14, *t = f + 34;
+	ip[0] = 0x45;
+	put16(ip + 2, (unsigned)(40 + plen));
+	ip[8] = 64;
+	ip[9] = 6;
+	memcpy(ip + 12, s.b + 12, 4);
+	memcpy(ip + 16, d.b + 12, 4);
+	put16(t, sport);
+	put16(t + 2, dport);
+	put16(t + 4, seq >> 16);
+	put16(t + 6, seq & 0xffff);
+	put16(t + 8, ack >> 16);
+	put16(t + 10, ack & 0xffff);
+	t[12] = 5 << 4;
+	t[13] = (uint8_t)flags;
+	put16(t + 14, 65535);
+	memcpy(t + 20, payload, plen);
+	eng_frame(eng, DEC_LINK_EN10MB, f, 54 + plen, ts);
+}
+
+static const char tcp_register[] =
+	"REGISTER sip:198.51.100.1 SIP/2.0\r\nVia: SIP/2.0/TCP 203.0.113.66:5062;branch=z9hG4bK-tcp1\r\n"
+	"Max-Forwards: 70\r\nFrom: <sip:1001@198.51.100.1>;tag=1\r\nTo: <sip:1001@198.51.100.1>\r\n"
+	"Call-ID: tcp-1\r\nCSeq: 1 REGISTER\r\nContent-Length: 0\r\n\r\n";
+
+/* A forged TCP segment (no handshake: tcp_verified is false) earns no
+ * shelter, whether it is a bare data segment or a SYN with data. */
+static void test_forged_tcp_no_shelter(void)
+{
+	struct req sc = { "OPTIONS", "100", "friendly-scanner", NULL, NULL, 1 };
+	setup(NULL);
+	send_tcp(T0, "203.0.113.66", 40000, server, 5060, 0x18, 1000, 1, tcp_register);
+	txn(T0 + SEC, "203.0.113.66", &sc, 0, false);
+	CHECK(count_ev(EVT_BLOCK, DET_SCANNER, "203.0.113.66") == 1);
+	CHECK(count_ev(EVT_ALERT, -1, "203.0.113.66") == 0);
+	setup(NULL);
+	send_tcp(T0, "203.0.113.66", 40001, server, 5060, 0x02, 1000, 0, tcp_register);
+	send_tcp(T0 + 1000, "203.0.113.66", 40001, server, 5060, 0x18, 1001, 1, tcp_register);
+	txn(T0 + SEC, "203.0.113.66", &sc, 0, false);
+	CHECK(count_ev(EVT_BLOCK, DET_SCANNER, "203.0.113.66") == 1);
+	/* talking earns nothing: an answered OPTIONS, a REGISTER answered 200
+	 * without credentials (an open registrar), a failed login */
+	setup(NULL);
+	struct req opt = { "OPTIONS", "100", "Linphone/5.0", NULL, NULL, 1 };
+	struct req reg = { "REGISTER", "1003", "Linphone/5.0", NULL, NULL, 2 };
+	txn(T0, "203.0.113.67", &opt, 200, false);
+	txn(T0, "203.0.113.68", &reg, 200, false);
+	guess(T0, "203.0.113.69", "1003", 3, 403);
+	txn(T0 + SEC, "203.0.113.67", &sc, 0, false);
+	txn(T0 + SEC, "203.0.113.68", &sc, 0, false);
+	txn(T0 + SEC, "203.0.113.69", &sc, 0, false);
+	CHECK(count_ev(EVT_BLOCK, DET_SCANNER, NULL) == 3 && count_ev(EVT_ALERT, -1, NULL) == 0);
+}
+
+/* An authenticated phone: forged UDP scanner packets with its address are
+ * alerts that say why; the same agent in a request echoing the nonce the
+ * server sent it blocks. */
+static void test_shelter_and_echo(void)
+{
+	setup(NULL);
+	const char *ph = "198.51.100.10";
+	phone_register(T0, ph, "1003", 1);
+	struct req sc = { "OPTIONS", "100", "friendly-scanner", NULL, NULL, 7 };
+	txn(T0 + 10 * SEC, ph, &sc, 0, false);
+	const struct rec_event *a = find_ev(EVT_ALERT, ph);
+	CHECK(count_ev(EVT_BLOCK, -1, ph) == 0 && a && a->det == DET_SCANNER);
+	CHECK(a && strstr(a->reason, "scanner User-Agent") &&
+	      strstr(a->reason, "; not blocked: the address authenticated successfully in the last hour"));
+	/* credentials over a nonce the server never sent it: still forgeable */
+	struct req scf = { "OPTIONS", "100", "friendly-scanner", "1003", NULL, 8 };
+	cred_nonce = "guessed";
+	txn(T0 + 20 * SEC, ph, &scf, 0, false);
+	cred_nonce = NULL;
+	CHECK(count_ev(EVT_BLOCK, -1, ph) == 0);
+	/* over its own nonce: only a receiver of the server's answers knows it */
+	scf.seq = 9;
+	txn(T0 + 30 * SEC, ph, &scf, 0, false);
+	const struct rec_event *b = find_ev(EVT_BLOCK, ph);
+	CHECK(b && b->det == DET_SCANNER && !strstr(b->reason, "not blocked"));
+
+	/* a forged flood, and forged failures from the phone's address
+	 * (fabricated credentials: the server's 403s go to the phone) */
+	setup(NULL);
+	phone_register(T0, ph, "1003", 1);
+	for (unsigned i = 0; i < 250; i++) {
+		struct req f = { "OPTIONS", "100", "ok/1.0", NULL, NULL, 100 + i };
+		txn(T0 + 20 * SEC + i * 1000, ph, &f, 0, false);
+	}
+	cred_nonce = "fabricated";
+	for (unsigned i = 0; i < 40; i++) {
+		struct req g = { "REGISTER", "1005", "pbx-client/1.0", "1005", NULL, 500 + i };
+		txn(T0 + 40 * SEC + i * 100000, ph, &g, 403, false);
+	}
+	/* the same from an address that never authenticated is blocked */
+	for (unsigned i = 0; i < 10; i++) {
+		struct req g = { "REGISTER", "1005", "pbx-client/1.0", "1005", NULL, 600 + i };
+		txn(T0 + 40 * SEC + i * 100000, "198.51.100.77", &g, 403, false);
+	}
+	cred_nonce = NULL;
+	CHECK(count_ev(EVT_BLOCK, -1, ph) == 0);
+	CHECK(count_ev(EVT_ALERT, DET_FLOOD, ph) == 1 && count_ev(EVT_ALERT, DET_BAD_REGISTRATION, ph) == 1);
+	CHECK(count_ev(EVT_BLOCK, DET_BAD_REGISTRATION, "198.51.100.77") == 1);
+	/* forged failures cannot top up the phone's real (verified) ones: 40
+	 * forged and 1 real stay under the limit of real ones (30, NAT tolerance) */
+	guess(T0 + 50 * SEC, ph, "1003", 700, 403);
+	CHECK(count_ev(EVT_BLOCK, -1, ph) == 0);
+	/* its own failures over its nonce count in full */
+	for (unsigned i = 0; i < 29; i++)
+		guess(T0 + 51 * SEC + i * 100000, ph, "1003", 701 + i, 403);
+	CHECK(count_ev(EVT_BLOCK, DET_BAD_REGISTRATION, ph) == 1);
+}
+
+/* A nonce the server sent to two addresses (time-based nonces) proves
+ * nothing; a 401 to nobody's request records no nonce. */
+static void test_shared_nonce(void)
+{
+	setup(NULL);
+	const char *ph = "198.51.100.10";
+	phone_register(T0, ph, "1003", 1);
+	/* the server sends the phone's nonce to another address too */
+	struct req c = { "REGISTER", "1009", "x", NULL, NULL, 40 };
+	cred_nonce = "n-198.51.100.10";
+	txn(T0 + SEC, "203.0.113.50", &c, 0, false);
+	send_udp(T0 + SEC + 1000, server, 5060, "203.0.113.50", 5062,
+	         "SIP/2.0 401 Unauthorized\r\nVia: SIP/2.0/UDP 203.0.113.50:5062;branch=z9hG4bK-1009-40;rport=5062\r\n"
+	         "From: <sip:1009@198.51.100.1>;tag=t40\r\nTo: <sip:1009@198.51.100.1>;tag=srv\r\n"
+	         "Call-ID: c40-1009@203.0.113.50\r\nCSeq: 40 REGISTER\r\n"
+	         "WWW-Authenticate: Digest realm=\"sipwarden.test\", nonce=\"n-198.51.100.10\"\r\n"
+	         "Content-Length: 0\r\n\r\n");
+	struct req scf = { "OPTIONS", "100", "friendly-scanner", "1003", NULL, 8 };
+	txn(T0 + 2 * SEC, ph, &scf, 0, false);
+	cred_nonce = NULL;
+	CHECK(count_ev(EVT_BLOCK, -1, ph) == 0 && count_ev(EVT_ALERT, DET_SCANNER, ph) == 1);
+	/* a forged "challenge" matching no request: no nonce recorded */
+	setup(NULL);
+	phone_register(T0, ph, "1003", 1);
+	send_udp(T0 + SEC, server, 5060, ph, 5062,
+	         "SIP/2.0 401 Unauthorized\r\nVia: SIP/2.0/UDP 198.51.100.10:5062;branch=z9hG4bK-nobody\r\n"
+	         "From: <sip:1@b>;tag=1\r\nTo: <sip:1@b>;tag=2\r\nCall-ID: nobody\r\nCSeq: 1 REGISTER\r\n"
+	         "WWW-Authenticate: Digest realm=\"x\", nonce=\"chosen\"\r\nContent-Length: 0\r\n\r\n");
+	cred_nonce = "chosen";
+	txn(T0 + 2 * SEC, ph, &scf, 0, false);
+	cred_nonce = NULL;
+	CHECK(count_ev(EVT_BLOCK, -1, ph) == 0);
+}
+
+/* Configured peers: sheltered from forgeable evidence without
+ * authenticating, blocked on verified evidence (unlike the whitelist). */
+static void test_peers(void)
+{
+	setup("[general]\npeers = 203.0.113.5, 198.51.100.0/28\n");
+	struct req sc = { "OPTIONS", "100", "friendly-scanner", NULL, NULL, 1 };
+	txn(T0, "203.0.113.5", &sc, 0, false);
+	txn(T0, "198.51.100.14", &sc, 0, false);
+	txn(T0, "198.51.100.16", &sc, 0, false);
+	const struct rec_event *a = find_ev(EVT_ALERT, "203.0.113.5");
+	CHECK(a && strstr(a->reason, "; not blocked: configured peer"));
+	CHECK(count_ev(EVT_ALERT, DET_SCANNER, "198.51.100.14") == 1 && count_ev(EVT_BLOCK, -1, "198.51.100.14") == 0);
+	CHECK(count_ev(EVT_BLOCK, DET_SCANNER, "198.51.100.16") == 1);
+	/* verified evidence: a peer's failures over its own nonces block it */
+	for (unsigned i = 0; i < 10; i++)
+		guess(T0 + SEC + i * 100000, "203.0.113.5", "1001", 10 + i, 403);
+	CHECK(count_ev(EVT_BLOCK, DET_BAD_REGISTRATION, "203.0.113.5") == 1);
+	/* per instance */
+	setup("[instance a]\naddress = 198.51.100.1\npeers = 203.0.113.9\n");
+	txn(T0, "203.0.113.9", &sc, 0, false);
+	txn(T0, "203.0.113.5", &sc, 0, false);
+	CHECK(count_ev(EVT_ALERT, DET_SCANNER, "203.0.113.9") == 1 && count_ev(EVT_BLOCK, -1, "203.0.113.9") == 0);
+	CHECK(count_ev(EVT_BLOCK, DET_SCANNER, "203.0.113.5") == 1);
+}
+
+/* The nonce table itself: own, shared, forgotten after its time. */
+static void test_echo_table(void)
+{
+	struct echo *e = echo_new(1u << 20, 3600); /* two nonces share a slot once in a million runs */
+	struct ipaddr a, b;
+	if (!e || !ip_parse(&a, "198.51.100.10") || !ip_parse(&b, "2001:db8::10"))
+		abort();
+	struct slice n1 = { "nonce-1", 7 }, n2 = { "nonce-2", 7 };
+	CHECK(echo_check(e, n1, &a, T0) == ECHO_NONE);
+	echo_issued(e, n1, &a, T0);
+	echo_issued(e, n2, &a, T0);
+	CHECK(echo_check(e, n1, &a, T0 + SEC) == ECHO_OWN && echo_check(e, n1, &b, T0 + SEC) == ECHO_ISSUED);
+	echo_issued(e, n2, &b, T0 + 2 * SEC); /* the same nonce to another address */
+	CHECK(echo_check(e, n2, &a, T0 + 3 * SEC) == ECHO_ISSUED && echo_check(e, n2, &b, T0 + 3 * SEC) == ECHO_ISSUED);
+	echo_issued(e, n2, &a, T0 + 4 * SEC); /* shared stays shared */
+	CHECK(echo_check(e, n2, &a, T0 + 5 * SEC) == ECHO_ISSUED);
+	CHECK(echo_check(e, n1, &a, T0 + 3600 * SEC) == ECHO_OWN && echo_check(e, n1, &a, T0 + 3602 * SEC) == ECHO_NONE);
+	CHECK(echo_check(e, (struct slice){ "", 0 }, &a, T0) == ECHO_NONE);
+	echo_free(e);
+}
+
+/* Detect and verdict driven directly, for what the decoder does not flag
+ * yet: requests over a verified TCP flow. */
+static struct detect *tdet;
+static struct verdict *tvrd;
+
+static void t_observe(void *ctx, const struct observation *o)
+{
+	(void)ctx;
+	vrd_observe(tvrd, o);
+}
+
+static void d_msg(const char *from, const char *text, bool tcp_verified, uint64_t ts)
+{
+	struct sip_msg m;
+	struct akey k = { .inst = 0 };
+	if (!ip_parse(&k.ip, from) || sip_parse(text, strlen(text), tcp_verified, &m) < 0)
+		abort();
+	if (m.is_request)
+		det_request(tdet, &k, &m, tcp_verified, ts);
+	else
+		det_response(tdet, &m, &k.ip, ts); /* from: where the response went */
+}
+
+#define D_HDRS(ip, id) "Via: SIP/2.0/TCP " ip ":5062;branch=z9hG4bK-" id "\r\nMax-Forwards: 70\r\n" \
+	"From: <sip:1003@198.51.100.1>;tag=1\r\nTo: <sip:1003@198.51.100.1>\r\nCall-ID: " id "\r\n"
+
+static void test_verified_tcp(void)
+{
+	setup(NULL);
+	tdet = det_new(cfg, t_observe, NULL);
+	tvrd = vrd_new(cfg, on_event, NULL);
+	if (!tdet || !tvrd)
+		abort();
+	/* a client that completed its own handshake and had an OPTIONS answered,
+	 * then scans over UDP (not verified) or TCP (verified): blocked */
+	d_msg("203.0.113.70", "OPTIONS sip:100@198.51.100.1 SIP/2.0\r\n" D_HDRS("203.0.113.70", "o1")
+	      "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n", true, T0);
+	d_msg("203.0.113.70", "SIP/2.0 200 OK\r\n" D_HDRS("203.0.113.70", "o1") "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
+	      false, T0 + 1000);
+	d_msg("203.0.113.70", "OPTIONS sip:100@198.51.100.1 SIP/2.0\r\n" D_HDRS("203.0.113.70", "o2")
+	      "CSeq: 2 OPTIONS\r\nUser-Agent: friendly-scanner\r\nContent-Length: 0\r\n\r\n", false, T0 + SEC);
+	d_msg("203.0.113.71", "OPTIONS sip:100@198.51.100.1 SIP/2.0\r\n" D_HDRS("203.0.113.71", "o3")
+	      "CSeq: 1 OPTIONS\r\nUser-Agent: friendly-scanner\r\nContent-Length: 0\r\n\r\n", true, T0 + SEC);
+	CHECK(count_ev(EVT_BLOCK, DET_SCANNER, "203.0.113.70") == 1);
+	CHECK(count_ev(EVT_BLOCK, DET_SCANNER, "203.0.113.71") == 1);
+	/* an authenticated phone (challenge, credentials over its nonce, 200) */
+	d_msg("203.0.113.72", "REGISTER sip:198.51.100.1 SIP/2.0\r\n" D_HDRS("203.0.113.72", "r1")
+	      "CSeq: 1 REGISTER\r\nContent-Length: 0\r\n\r\n", true, T0);
+	d_msg("203.0.113.72", "SIP/2.0 401 Unauthorized\r\n" D_HDRS("203.0.113.72", "r1") "CSeq: 1 REGISTER\r\n"
+	      "WWW-Authenticate: Digest realm=\"r\", nonce=\"tcp-nonce-72\"\r\nContent-Length: 0\r\n\r\n", false, T0 + 1000);
+	d_msg("203.0.113.72", "REGISTER sip:198.51.100.1 SIP/2.0\r\n" D_HDRS("203.0.113.72", "r2")
+	      "CSeq: 2 REGISTER\r\nAuthorization: Digest username=\"1003\", realm=\"r\", nonce=\"tcp-nonce-72\", "
+	      "response=\"00\"\r\nContent-Length: 0\r\n\r\n", true, T0 + 2000);
+	d_msg("203.0.113.72", "SIP/2.0 200 OK\r\n" D_HDRS("203.0.113.72", "r2") "CSeq: 2 REGISTER\r\nContent-Length: 0\r\n\r\n",
+	      false, T0 + 3000);
+	struct akey k72 = { .inst = 0 };
+	ip_parse(&k72.ip, "203.0.113.72");
+	CHECK(det_sheltered(tdet, &k72, T0 + SEC) && !det_sheltered(tdet, &k72, T0 + 3700 * SEC));
+	/* forged UDP scanner packet: an alert; the same over its verified TCP flow: a block */
+	d_msg("203.0.113.72", "OPTIONS sip:100@198.51.100.1 SIP/2.0\r\n" D_HDRS("203.0.113.72", "s1")
+	      "CSeq: 1 OPTIONS\r\nUser-Agent: friendly-scanner\r\nContent-Length: 0\r\n\r\n", false, T0 + SEC);
+	CHECK(count_ev(EVT_BLOCK, -1, "203.0.113.72") == 0 && count_ev(EVT_ALERT, DET_SCANNER, "203.0.113.72") == 1);
+	d_msg("203.0.113.72", "OPTIONS sip:100@198.51.100.1 SIP/2.0\r\n" D_HDRS("203.0.113.72", "s2")
+	      "CSeq: 2 OPTIONS\r\nUser-Agent: friendly-scanner\r\nContent-Length: 0\r\n\r\n", true, T0 + 2 * SEC);
+	CHECK(count_ev(EVT_BLOCK, DET_SCANNER, "203.0.113.72") == 1);
+	det_free(tdet);
+	vrd_free(tvrd);
+}
+
 
 int main(void)
 {
@@ -778,6 +1068,12 @@ int main(void)
 	test_tftp();
 	test_dns();
 	test_own_addresses();
+	test_forged_tcp_no_shelter();
+	test_shelter_and_echo();
+	test_shared_nonce();
+	test_peers();
+	test_verified_tcp();
+	test_echo_table();
 	eng_free(eng);
 	cfg_free(cfg);
 	return T_DONE();

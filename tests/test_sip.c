@@ -93,7 +93,7 @@ static bool all_inside(const struct sip_msg *m, const char *b, size_t n)
 		m->method_s, m->ruri, m->ruri_user, m->ruri_host, m->reason,
 		m->via_transport, m->via_sent_by, m->via_branch, m->via_received,
 		m->call_id, m->cseq_method_s, m->content_type, m->user_agent,
-		m->server, m->auth_username, m->auth_realm, m->body,
+		m->server, m->auth_username, m->auth_realm, m->auth_nonce, m->challenge_nonce, m->body,
 	};
 	for (size_t i = 0; i < ARRAY_LEN(sl); i++)
 		if (!inside(sl[i], b, n))
@@ -827,17 +827,18 @@ static void test_nameaddr(void)
 static void test_auth(void)
 {
 	static const struct {
-		const char *hdr, *user, *realm;
+		const char *hdr, *user, *realm, *nonce;
 	} v[] = {
-		{ "Authorization: Digest username=\"alice\", realm=\"example.com\", nonce=\"abc\", uri=\"sip:example.com\", response=\"0\"", "alice", "example.com" },
-		{ "Authorization: Digest realm=\"r\",username=\"bob\",nonce=\"n\"", "bob", "r" },
-		{ "Authorization:   Digest  username = \"carol\" ,\n\trealm=\t\"r2\" , nonce=x", "carol", "r2" },
-		{ "Authorization: digest username=dave, realm=r3", "dave", "r3" },
-		{ "Authorization: Digest nonce=\"a,b\", USERNAME=\"e\\\"f\", Realm=\"x,y\"", "e\\\"f", "x,y" },
-		{ "Proxy-Authorization: Digest username=\"1000\",realm=\"198.51.100.1\",nonce=\"Y2Ft\",uri=\"sip:198.51.100.1\",response=\"5f0f\",algorithm=MD5", "1000", "198.51.100.1" },
-		{ "Authorization: Digest username=\"\", realm=\"\"", "", "" },
-		{ "Authorization: Basic YWxhZGRpbjpvcGVuc2VzYW1l", NULL, NULL },
-		{ "Authorization: Digest username=\"first\", realm=\"r\"\nProxy-Authorization: Digest username=\"second\", realm=\"q\"", "first", "r" },
+		{ "Authorization: Digest username=\"alice\", realm=\"example.com\", nonce=\"abc\", uri=\"sip:example.com\", response=\"0\"", "alice", "example.com", "abc" },
+		{ "Authorization: Digest realm=\"r\",username=\"bob\",nonce=\"n\"", "bob", "r", "n" },
+		{ "Authorization:   Digest  username = \"carol\" ,\n\trealm=\t\"r2\" , nonce=x", "carol", "r2", "x" },
+		{ "Authorization: digest username=dave, realm=r3", "dave", "r3", NULL },
+		{ "Authorization: Digest nonce=\"a,b\", USERNAME=\"e\\\"f\", Realm=\"x,y\"", "e\\\"f", "x,y", "a,b" },
+		{ "Proxy-Authorization: Digest username=\"1000\",realm=\"198.51.100.1\",nonce=\"Y2Ft\",uri=\"sip:198.51.100.1\",response=\"5f0f\",algorithm=MD5", "1000", "198.51.100.1", "Y2Ft" },
+		{ "Authorization: Digest username=\"\", realm=\"\"", "", "", NULL },
+		{ "Authorization: Basic YWxhZGRpbjpvcGVuc2VzYW1l", NULL, NULL, NULL },
+		{ "Authorization: Digest username=\"first\", realm=\"r\", NONCE=\"n1\"\nProxy-Authorization: Digest username=\"second\", realm=\"q\", nonce=\"n2\"", "first", "r", "n1" },
+		{ "Authorization: Digest cnonce=\"c\", nonces=\"no\", username=\"u\", nonce = \"yes\"", "u", NULL, "yes" },
 	};
 	for (size_t i = 0; i < ARRAY_LEN(v); i++) {
 		char msg[1024];
@@ -847,6 +848,8 @@ static void test_auth(void)
 		CHECK_MSG(m.anomalies == 0 && m.has_auth && !m.has_challenge, "auth %zu: [%s]", i, names(m.anomalies));
 		CHECK_MSG(v[i].user ? S(m.auth_username, v[i].user) : !m.auth_username.p, "auth %zu: username", i);
 		CHECK_MSG(v[i].realm ? S(m.auth_realm, v[i].realm) : !m.auth_realm.p, "auth %zu: realm", i);
+		CHECK_MSG(v[i].nonce ? S(m.auth_nonce, v[i].nonce) : !m.auth_nonce.p, "auth %zu: nonce", i);
+		CHECK_MSG(!m.challenge_nonce.p, "auth %zu: no challenge nonce", i);
 	}
 }
 
@@ -855,23 +858,32 @@ static void test_challenge(void)
 	static const struct {
 		const char *hdr;
 		bool stale;
+		const char *nonce;
 	} v[] = {
-		{ "WWW-Authenticate: Digest realm=\"example.com\", nonce=\"abc\", algorithm=MD5, qop=\"auth\"", false },
-		{ "WWW-Authenticate: Digest realm=\"example.com\", nonce=\"abc\", stale=true", true },
-		{ "WWW-Authenticate: Digest realm=\"example.com\", stale=TRUE, nonce=\"abc\"", true },
-		{ "WWW-Authenticate: Digest stale=\"true\",realm=\"x\"", true },
-		{ "Proxy-Authenticate: Digest realm=\"x\" , stale = True , nonce=\"n\"", true },
-		{ "WWW-Authenticate: Digest realm=\"x\", stale=false", false },
-		{ "WWW-Authenticate: Digest realm=\"stale=true\", nonce=\"n\"", false },
-		{ "WWW-Authenticate: Digest realm=\"x\", stale=truest", false },
+		{ "WWW-Authenticate: Digest realm=\"example.com\", nonce=\"abc\", algorithm=MD5, qop=\"auth\"", false, "abc" },
+		{ "WWW-Authenticate: Digest realm=\"example.com\", nonce=\"abc\", stale=true", true, "abc" },
+		{ "WWW-Authenticate: Digest realm=\"example.com\", stale=TRUE, nonce=\"abd\"", true, "abd" },
+		{ "WWW-Authenticate: Digest stale=\"true\",realm=\"x\"", true, NULL },
+		{ "Proxy-Authenticate: Digest realm=\"x\" , stale = True , nonce=\"n\"", true, "n" },
+		{ "WWW-Authenticate: Digest realm=\"x\", stale=false", false, NULL },
+		{ "WWW-Authenticate: Digest realm=\"stale=true\", nonce=\"n\"", false, "n" },
+		{ "WWW-Authenticate: Digest realm=\"x\", stale=truest", false, NULL },
+		{ "WWW-Authenticate: Digest realm=\"nonce=\\\"no\\\"\", Nonce=Zm9v", false, "Zm9v" },
+		{ "WWW-Authenticate: Digest nonce=\"first\", algorithm=SHA-256\nWWW-Authenticate: Digest nonce=\"second\"", false, "first" },
 	};
 	for (size_t i = 0; i < ARRAY_LEN(v); i++) {
 		char msg[1024];
-		struct sip_msg m;
+		struct sip_msg m, l;
 		snprintf(msg, sizeof(msg), "SIP/2.0 401 Unauthorized\n" VIA FROM TO CID CSEQ "%s\n\n", v[i].hdr);
 		parse(msg, DGRAM, &m);
 		CHECK_MSG(m.anomalies == 0 && m.has_challenge && !m.has_auth, "challenge %zu: [%s]", i, names(m.anomalies));
 		CHECK_MSG(m.challenge_stale == v[i].stale, "challenge %zu: stale", i);
+		CHECK_MSG(v[i].nonce ? S(m.challenge_nonce, v[i].nonce) : !m.challenge_nonce.p, "challenge %zu: nonce", i);
+		CHECK_MSG(!m.auth_nonce.p, "challenge %zu: no credentials nonce", i);
+		/* the light parser reads the same */
+		const char *g = t_guarded(msg, strlen(msg));
+		CHECK_MSG(sip_parse_light(g, strlen(msg), false, &l) == 0 && l.challenge_stale == v[i].stale &&
+		          (v[i].nonce ? S(l.challenge_nonce, v[i].nonce) : !l.challenge_nonce.p), "challenge %zu: light", i);
 	}
 }
 
@@ -1181,7 +1193,7 @@ static void test_light(void)
 	CHECK(light.status == 401 && full.status == 401);
 	CHECK(light.call_id.len == full.call_id.len && light.cseq == 7 && light.cseq_method == SIP_M_REGISTER);
 	CHECK(light.via_branch.len == full.via_branch.len && light.via_branch.len == 13);
-	CHECK(light.has_challenge && light.challenge_stale);
+	CHECK(light.has_challenge && light.challenge_stale && S(light.challenge_nonce, "n"));
 	CHECK(light.anomalies == 0 && full.anomalies == 0);
 	CHECK(light.from.user.len == 0 && full.from.user.len == 4);
 	CHECK(light.msg_len == full.msg_len);
@@ -1206,6 +1218,7 @@ static bool light_agrees(const char *b, size_t n, bool stream)
 	       light.cseq == full.cseq && light.cseq_method == full.cseq_method &&
 	       light.content_length == full.content_length && light.header_count == full.header_count &&
 	       light.has_challenge == full.has_challenge && light.challenge_stale == full.challenge_stale &&
+	       light.challenge_nonce.p == full.challenge_nonce.p && light.challenge_nonce.len == full.challenge_nonce.len &&
 	       light.body.p == full.body.p && light.body.len == full.body.len && light.msg_len == full.msg_len;
 }
 

@@ -23,7 +23,7 @@
 #   d  spoof          a forged scanner OPTIONS from a registered phone's
 #                     address: an alert, no block; from an address that never
 #                     registered: a block; forged scanner packets from 5
-#                     unproven neighbours in the phone's /24 block them, but
+#                     unauthenticated neighbours in the phone's /24 block them, but
 #                     the aggregate /24 must not cover the proven phone
 #
 # No root needed (no namespaces).  Environment: SIPWARDEN (default
@@ -200,17 +200,16 @@ if replay_to "$LABEL" "$EV" "$DEFAULTS" "$TMP/spoof.pcap"; then
 	check "$LABEL: the forged scanner OPTIONS from the registered phone $PHONE gives an alert, detector scanner ($e)" \
 		grep -q '"detector":"scanner"' <<<"$e"
 	check "$LABEL: ... whose reason says why it is not blocked" \
-		grep -q 'not blocked: the address proved two-way traffic' <<<"$e"
+		grep -q 'not blocked: the address authenticated successfully in the last hour' <<<"$e"
 	never_blocked "$EV" $PHONE
 	blocked_by "$EV" $NEWADDR scanner
 	check "$LABEL: no alert for $NEWADDR" [ "$(evcount "$EV" "e['event']=='alert' and e['ip']=='$NEWADDR'")" = 0 ]
 fi
 # Forged scanner packets from 5 unproven neighbours of the registered phone:
 # each neighbour is blocked (nothing proves them), which makes 5 blocks in the
-# phone's /24.  README, spoof resistance: an address that proved two-way
-# traffic in the last hour "is never blocked on one-way evidence alone"; an
-# aggregate block built only from one-way (forgeable) blocks must therefore
-# not cover the phone.
+# phone's /24.  README, trust model: an address that authenticated in the
+# last hour is never blocked on forgeable evidence; an aggregate block built
+# only from forgeable blocks must therefore not cover the phone.
 LABEL="d spoof + aggregate (defaults)" EV=$TMP/spoofagg.def
 if replay_to "$LABEL" "$EV" "$DEFAULTS" "$TMP/spoofagg.pcap"; then
 	for a in 198.51.100.20 198.51.100.21 198.51.100.22 198.51.100.23 198.51.100.24; do

@@ -87,6 +87,13 @@ class Pcap:
         self.frame(ts, eth + ip + udp)
 
 
+def _nonce(ip):
+    """The server's nonce for an address: its own (as a server whose nonces
+    are unique per challenge gives), so credentials echoing it are verified
+    evidence (docs/architecture.md, Trust model)."""
+    return hashlib.md5(("nonce:" + ip).encode()).hexdigest()[:16]
+
+
 def _host(ip):
     return "[%s]" % ip if ":" in ip else ip
 
@@ -133,8 +140,8 @@ class Sip:
         if auth is not None:
             hdr = "Proxy-Authorization" if proxy_auth else "Authorization"
             resp = hashlib.md5(("%s:%s:%d" % (auth, call_id, cseq)).encode()).hexdigest()
-            lines.append('%s: Digest username="%s", realm="pbx.example", nonce="5f3a9c1e", '
-                         'uri="%s", response="%s", algorithm=MD5' % (hdr, auth, ruri, resp))
+            lines.append('%s: Digest username="%s", realm="pbx.example", nonce="%s", '
+                         'uri="%s", response="%s", algorithm=MD5' % (hdr, auth, _nonce(src), ruri, resp))
         if method == "REGISTER":
             lines.append("Expires: 300")
         if ua:
@@ -166,8 +173,8 @@ class Sip:
         ]
         if challenge:
             hdr = "Proxy-Authenticate" if proxy else "WWW-Authenticate"
-            lines.append('%s: Digest realm="pbx.example", nonce="5f3a9c1e", algorithm=MD5%s' % (
-                hdr, ", stale=true" if stale else ""))
+            lines.append('%s: Digest realm="pbx.example", nonce="%s", algorithm=MD5%s' % (
+                hdr, _nonce(req["src"]), ", stale=true" if stale else ""))
         if status == 200 and req["method"] == "REGISTER":
             lines.append("Contact: <sip:x@%s:%d>;expires=300" % (_host(req["src"]), req["sport"]))
         lines.append("Server: kamailio (5.6.3 (x86_64/linux))")
@@ -287,8 +294,8 @@ AGG_V6 = ["2001:db8:5::%x" % i for i in (0x20, 0x21, 0x22, 0x23, 0x24)]
 def sc_aggregate(p):
     """Aggregation: 5 password guessers 203.0.113.20-24 and 5 guessers
     2001:db8:5::20-24 each fail 10 registrations for 1001 (REGISTER, 401,
-    REGISTER with credentials, 403) - two-way evidence, so their blocks count
-    towards the prefix; a phone 198.51.100.10 registers (200)."""
+    REGISTER with credentials echoing the nonce the server sent that address,
+    403) - verified evidence, so their blocks count towards the prefix; a phone 198.51.100.10 registers (200)."""
     s = Sip(p)
     s6 = Sip(p, server=SERVER6)
     s.register("198.51.100.10", "1003", 200)
