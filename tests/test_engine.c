@@ -340,6 +340,15 @@ static void test_scanner_enumeration_invite(void)
 	/* blocked once only */
 	txn(T0 + SEC, "203.0.113.66", &r, 0, false);
 	CHECK(count_ev(EVT_BLOCK, -1, "203.0.113.66") == 1);
+	/* a scanner that pads its User-Agent before its name is still found */
+	static char padded[1200];
+	size_t np = (size_t)snprintf(padded, sizeof padded, "Mozilla/5.0 ");
+	while (np < 1000)
+		padded[np++] = 'x';
+	snprintf(padded + np, sizeof padded - np, " friendly-scanner");
+	struct req rp = { "OPTIONS", "100", padded, NULL, NULL, 1 };
+	txn(T0, "203.0.113.65", &rp, 0, false);
+	CHECK(count_ev(EVT_BLOCK, DET_SCANNER, "203.0.113.65") == 1);
 
 	/* enumeration: OPTIONS to 25 distinct users answered 404 */
 	for (unsigned i = 0; i < 25; i++) {
