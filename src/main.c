@@ -146,6 +146,10 @@ static void print_summary(const struct eng_stats *s, int files, double elapsed)
 	fprintf(stderr, "  decode: %llu IP fragments, %llu reassembled, %llu TCP segments, %llu retransmitted\n",
 	        (unsigned long long)s->dec.fragments, (unsigned long long)s->dec.reassembled,
 	        (unsigned long long)s->dec.tcp_segments, (unsigned long long)s->dec.tcp_retrans);
+	fprintf(stderr, "  tcp: %llu verified connections, %llu segments outside the receiver's window ignored, "
+	        "%llu capture gaps skipped, %llu flows desynchronised\n",
+	        (unsigned long long)s->dec.tcp_verified, (unsigned long long)s->dec.tcp_ignored,
+	        (unsigned long long)s->dec.tcp_gaps, (unsigned long long)s->dec.anomalies[DEC_A_TCP_DESYNC]);
 	fprintf(stderr, "  events: %llu block, %llu unblock, %llu anomaly, %llu alert\n",
 	        (unsigned long long)s->events[EVT_BLOCK], (unsigned long long)s->events[EVT_UNBLOCK],
 	        (unsigned long long)s->events[EVT_ANOMALY], (unsigned long long)s->events[EVT_ALERT]);

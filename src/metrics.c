@@ -32,6 +32,10 @@ static void traffic(struct http_reply *o, const struct eng_stats *st, uint64_t r
 		http_reply_printf(o, "sipwarden_anomalies_total{reason=\"%s\"} %llu\n",
 		                  sip_anomaly_name((enum sip_anomaly)a), (unsigned long long)st->anomaly_reasons[a]);
 	one(o, "not_sip_total", "counter", "Payloads on SIP ports that were not SIP.", st->not_sip);
+	one(o, "tcp_verified_total", "counter", "TCP connections whose handshake was seen and verified.", st->dec.tcp_verified);
+	one(o, "tcp_ignored_total", "counter", "TCP segments outside what the receiver accepts, ignored.", st->dec.tcp_ignored);
+	one(o, "tcp_desync_total", "counter", "TCP flows that could not be followed (their sender is charged an anomaly).",
+	    st->dec.anomalies[DEC_A_TCP_DESYNC]);
 	one(o, "tftp_messages_total", "counter", "TFTP messages inspected.", st->tftp);
 	one(o, "dns_messages_total", "counter", "DNS messages inspected.", st->dns);
 }
