@@ -191,6 +191,10 @@ write_conf() { # write_conf FILE BLOCK_TIME KEEP(yes|no|"")
 		echo "retention = 90d"
 		echo "block_time = $2"
 		echo "block_threshold = 2"
+		# this test blocks many hosts of one /24 by hand and by rule; an
+		# aggregate of them would cover the phone and the TCP guesser
+		# (aggregation is tested in test_rules_replay.sh)
+		echo "aggregate_after = 0"
 		echo "[sip]"
 		echo "bad_registrations = 5/1m"
 		echo "[lists]"
@@ -704,7 +708,7 @@ run_backend() {
 	[ "$good" -ge 10 ] && [ "$bad" -eq 0 ]
 	res "$L the phone registered successfully throughout ($good ok, $bad failed)" ||
 		grep -v 'rc=0 ' "$T/phone.log" | indent 10
-	check "$L the phone $PHONE was never blocked" no_event "e['event']=='block' and e['ip']=='$PHONE'"
+	check "$L the phone $PHONE was never blocked, alone or in a prefix" no_event "e['event']=='block' and covers(e['ip'], '$PHONE')"
 	check "$L Kamailio ran throughout" ns_alive "$kpid"
 	grep -h '^sipwarden: [^{].*failed' "${DLOGS[@]}" | indent 10
 	! grep -q 'AddressSanitizer\|runtime error:\|LeakSanitizer' "${DLOGS[@]}"

@@ -12,8 +12,14 @@ Examples:
   sipwarden ctl status --json | dj.py get 'd["config"]["block_time_s"]'
   dj.py events 'e["event"]=="block" and e["ip"]=="198.51.100.66"' d1.log
 """
+import ipaddress
 import json
 import sys
+
+
+def covers(prefix, addr):
+    """True when the address or prefix `prefix` contains the address `addr`."""
+    return ipaddress.ip_address(addr) in ipaddress.ip_network(prefix, strict=False)
 
 
 def show(v):
@@ -52,7 +58,7 @@ def main():
                     if not isinstance(e, dict) or "event" not in e:
                         continue
                     try:
-                        ok = eval(expr, {"e": e})
+                        ok = eval(expr, {"e": e, "covers": covers})
                     except Exception:  # noqa: BLE001 - a missing key is no match
                         ok = False
                     if ok:
