@@ -2,6 +2,7 @@
  * durations, booleans, paths, sizes, COUNT/WINDOW rules, port lists,
  * address lists, user agents and call destinations.  Each returns NULL on
  * success or a message for "file:line: key: message". */
+#include "agent.h"
 #include "cfg_int.h"
 
 #include <ctype.h>
@@ -204,6 +205,9 @@ const char *cfg_parse_agents(const char *v, struct cfg_rules *r)
 			return "too many blocked user agents (at most 64)";
 		if (strlen(tok) >= CFG_AGENT_LEN)
 			return "a blocked user agent is longer than 63 characters";
+		const char *err = agent_check(tok);
+		if (err)
+			return err;
 		snprintf(r->agents[r->n_agents++], CFG_AGENT_LEN, "%s", tok);
 	}
 	return NULL;

@@ -459,7 +459,7 @@ static void finish(struct loader *L)
 
 static const char *const default_agents[] = {
 	"friendly-scanner", "sipvicious", "sipcli", "sundayddr", "iWar",
-	"SIPScan", "smap", "VaxSIPUserAgent", "PortSIP VoIP SDK", "Elite",
+	"SIPScan", "smap", "VaxSIPUserAgent", "PortSIP VoIP SDK", "Elite", "^pplsip",
 };
 
 struct config *cfg_defaults(void)

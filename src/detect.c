@@ -1,5 +1,6 @@
 /* detect: per-address sliding-window counters and the SIP rules. */
 #include "detect.h"
+#include "agent.h"
 #include "echo.h"
 #include "guess.h"
 #include "txn.h"
@@ -47,17 +48,9 @@ struct suspect {
 	struct evidence ev;
 };
 
-/* Which lowercased 4-byte prefixes of blocked agents exist, hashed into a
- * bitmap, per instance: a User-Agent with none of them at any position
- * cannot match (one pass; no per-agent search for ordinary phones). */
-struct agent_filter {
-	uint8_t gram[65536 / 8];
-	bool has_short;           /* an agent under 4 characters: always search */
-};
-
 struct detect {
 	const struct config *cfg;
-	struct agent_filter *filters; /* one per instance */
+	struct agent_set *filters;    /* the blocked agents, one set per instance */
 	det_observe_fn fn;
 	void *ctx;
 	struct atab *addrs, *suspects;
@@ -111,59 +104,16 @@ void det_free(struct detect *d)
 	free(d);
 }
 
-static inline unsigned char lc(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
-}
-
-/* 16-bit hash of 4 bytes, lowercased. */
-static inline unsigned gram_hash(const char *p)
-{
-	uint32_t w = (uint32_t)lc((unsigned char)p[0]) | (uint32_t)lc((unsigned char)p[1]) << 8 |
-	             (uint32_t)lc((unsigned char)p[2]) << 16 | (uint32_t)lc((unsigned char)p[3]) << 24;
-	return (w * 2654435761u) >> 16;
-}
-
 static void build_filters(struct detect *d)
 {
-	memset(d->filters, 0, CFG_MAX_INSTANCES * sizeof *d->filters);
-	for (unsigned i = 0; i < d->cfg->n_inst; i++) {
-		const struct cfg_rules *r = &d->cfg->inst[i].rules;
-		struct agent_filter *f = &d->filters[i];
-		for (unsigned k = 0; k < r->n_agents; k++) {
-			const char *a = r->agents[k];
-			if (strlen(a) < 4) {
-				f->has_short = true;
-				continue;
-			}
-			unsigned g = gram_hash(a);
-			f->gram[g >> 3] |= (uint8_t)(1u << (g & 7));
-		}
-	}
+	for (unsigned i = 0; i < d->cfg->n_inst; i++)
+		agent_build(&d->filters[i], d->cfg->inst[i].rules.agents, d->cfg->inst[i].rules.n_agents);
 }
 
 void det_set_config(struct detect *d, const struct config *cfg)
 {
 	d->cfg = cfg;
 	build_filters(d);
-}
-
-static bool may_match(const struct agent_filter *f, struct slice s)
-{
-	if (f->has_short)
-		return s.len > 0;
-	if (s.len < 4)
-		return false;
-	/* the 4-byte window rolls along: one new byte per position */
-	uint32_t w = (uint32_t)lc((unsigned char)s.p[0]) << 8 | (uint32_t)lc((unsigned char)s.p[1]) << 16 |
-	             (uint32_t)lc((unsigned char)s.p[2]) << 24;
-	for (size_t i = 3; i < s.len; i++) {
-		w = w >> 8 | (uint32_t)lc((unsigned char)s.p[i]) << 24;
-		unsigned g = (w * 2654435761u) >> 16;
-		if (f->gram[g >> 3] & (1u << (g & 7)))
-			return true;
-	}
-	return false;
 }
 
 static const struct cfg_rules *rules_of(const struct detect *d, const struct akey *k)
@@ -268,25 +218,24 @@ static struct dstate *state_of(struct detect *d, const struct akey *k)
 	return atab_get(d->addrs, k, &created);
 }
 
-/* The User-Agent (or From display name) entry of the blocked list it matches. */
-static const char *blocked_agent(const struct detect *d, const struct akey *k, const struct sip_msg *m)
+/* The blocked agent entry the User-Agent matches by whole tokens, or else
+ * the one the whole From display name equals (*by_name then set); NULL: none. */
+static const char *blocked_agent(const struct detect *d, const struct akey *k, const struct sip_msg *m,
+                                 bool *by_name)
 {
 	const struct cfg_rules *r = rules_of(d, k);
-	const struct agent_filter *f = &d->filters[k->inst < d->cfg->n_inst ? k->inst : 0];
-	if (!may_match(f, m->user_agent) && !may_match(f, m->from.display))
-		return NULL;
-	for (unsigned i = 0; i < r->n_agents; i++)
-		if (slice_icontains(m->user_agent, r->agents[i]) ||
-		    slice_icontains(m->from.display, r->agents[i]))
-			return r->agents[i];
-	return NULL;
+	const struct agent_set *f = &d->filters[k->inst < d->cfg->n_inst ? k->inst : 0];
+	int i = agent_match_ua(f, m->user_agent);
+	*by_name = i < 0;
+	if (i < 0)
+		i = agent_match_name(f, m->from.display);
+	return i < 0 ? NULL : r->agents[i];
 }
 
 static void evidence_from_msg(struct evidence *ev, const struct sip_msg *m)
 {
 	if (!ev->user_agent[0])
-		slice_copy(ev->user_agent, sizeof ev->user_agent,
-		           m->user_agent.len ? m->user_agent : m->from.display);
+		slice_copy(ev->user_agent, sizeof ev->user_agent, m->user_agent);
 	if (m->method > SIP_M_NONE && m->method < 32)
 		ev->methods |= 1u << m->method;
 	evd_add_user(ev, m->has_auth && m->auth_username.len ? m->auth_username
@@ -306,17 +255,21 @@ void det_request(struct detect *d, const struct akey *client, const struct sip_m
 	if (m->method != SIP_M_ACK)
 		txn_put(d->txns, m, client, (uint8_t)((verified ? TXN_VERIFIED : 0) | (echo ? TXN_NONCE_ISSUED : 0)),
 		        ts_us);
-	const char *agent = blocked_agent(d, client, m);
+	bool by_name;
+	const char *agent = blocked_agent(d, client, m, &by_name);
 	if (agent) {
 		memset(&d->scratch, 0, sizeof d->scratch);
 		evidence_from_msg(&d->scratch, m);
+		if (by_name)
+			slice_copy(d->scratch.display_name, sizeof d->scratch.display_name, m->from.display);
 		char line[EVD_LINE_LEN];
 		int k = snprintf(line, sizeof line, "%.*s %.*s", (int)(m->method_s.len < 32 ? m->method_s.len : 32),
 		                 m->method_s.p ? m->method_s.p : "", (int)(m->ruri.len < 80 ? m->ruri.len : 80),
 		                 m->ruri.p ? m->ruri.p : "");
 		evd_add_line(&d->scratch, (struct slice){ line, k < 0 ? 0 : (size_t)k < sizeof line ? (size_t)k : sizeof line - 1 },
 		             0, ts_us);
-		snprintf(d->reason, sizeof d->reason, "scanner User-Agent matches \"%s\"", agent);
+		snprintf(d->reason, sizeof d->reason, "scanner %s matches \"%s\"",
+		         by_name ? "From display name" : "User-Agent", agent);
 		fire(d, OBS_FIRE, DET_SCANNER, client, ts_us, 1, 0, &d->scratch, !verified);
 	}
 	const char *dest = m->method == SIP_M_INVITE && r->n_dests && (!s || !s->authed_s)

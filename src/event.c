@@ -77,6 +77,11 @@ static void put_evidence(struct out *o, const struct evidence *ev)
 		put_str(o, ev->user_agent);
 		first = false;
 	}
+	if (ev->display_name[0]) {
+		put(o, first ? "\"display_name\":" : ",\"display_name\":", first ? 15 : 16);
+		put_str(o, ev->display_name);
+		first = false;
+	}
 	if (ev->n_users) {
 		put(o, first ? "\"usernames\":[" : ",\"usernames\":[", first ? 13 : 14);
 		for (unsigned i = 0; i < ev->n_users; i++) {

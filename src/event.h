@@ -24,6 +24,7 @@ enum detector {
 /* What made a detector fire: owned copies, safe to keep. */
 struct evidence {
 	char user_agent[96];
+	char display_name[64];         /* the From display name, when it is the evidence */
 	char users[EVD_MAX_USERS][40]; /* usernames tried, first 10 */
 	uint8_t n_users;
 	uint8_t n_codes;

@@ -32,7 +32,8 @@ static void test_defaults(void)
 	CHECK(r->bad_invites.count == 10 && r->enumeration.count == 20);
 	CHECK(r->anomalies.count == 5 && r->flood.count == 200 && r->flood.window_s == 10);
 	CHECK(r->nat_tolerance == 3 && r->block_time_s == 3600);
-	CHECK(r->n_agents == 10 && !strcmp(r->agents[0], "friendly-scanner") && !strcmp(r->agents[8], "PortSIP VoIP SDK"));
+	CHECK(r->n_agents == 11 && !strcmp(r->agents[0], "friendly-scanner") && !strcmp(r->agents[8], "PortSIP VoIP SDK"));
+	CHECK(!strcmp(r->agents[10], "^pplsip"));
 	CHECK(port(&c->inst[0], 5060) && !port(&c->inst[0], 5061));
 	CHECK(c->udp && c->tcp && c->n_ifaces == 1 && !strcmp(c->ifaces[0], "any"));
 	CHECK(c->max_tracked == 1000000 && c->block_threshold == 0);
@@ -339,8 +340,33 @@ static void test_peers(void)
 	cfg_free(c);
 }
 
+/* Blocked agents keep their anchors as written; a bare anchor is refused. */
+static void test_agent_anchors(void)
+{
+	char errs[2048] = "";
+	struct config *c = load("[sip]\nblocked_user_agents = ^pplsip, Elite$, ^Evil Bot$, x\n", errs, sizeof errs);
+	CHECK_MSG(c != NULL, "%s", errs);
+	if (c) {
+		const struct cfg_rules *r = &c->inst[0].rules;
+		CHECK(r->n_agents == 4 && !strcmp(r->agents[0], "^pplsip") && !strcmp(r->agents[1], "Elite$") &&
+		      !strcmp(r->agents[2], "^Evil Bot$") && !strcmp(r->agents[3], "x"));
+	}
+	cfg_free(c);
+	static const char *const bare[] = { "^", "$", "^$", "sipcli, ^" };
+	for (size_t i = 0; i < ARRAY_LEN(bare); i++) {
+		char text[128];
+		snprintf(text, sizeof text, "[sip]\nblocked_user_agents = %s\n", bare[i]);
+		errs[0] = 0;
+		c = load(text, errs, sizeof errs);
+		CHECK_MSG(c == NULL && strstr(errs, ":2: blocked_user_agents: a blocked user agent is only an anchor"),
+		          "'%s': %s", bare[i], errs);
+		cfg_free(c);
+	}
+}
+
 int main(void)
 {
+	test_agent_anchors();
 	test_http_guard_keys();
 	test_notify_http();
 	test_defaults();
