@@ -1061,6 +1061,33 @@ static void test_verified_tcp(void)
 }
 
 
+/* Scanner agents by whole User-Agent tokens, display names only whole; the
+ * reason names the header that matched. */
+static void test_agent_tokens(void)
+{
+	setup(NULL);
+	static const struct { const char *ip, *ua, *display, *reason; } cases[] = {
+		{ "203.0.113.90", "MySipClient/3.1", NULL, NULL },
+		{ "203.0.113.91", "Asmap Telecom PBX", NULL, NULL },
+		{ "203.0.113.92", "Yealink SIP-T46S", "\"Elite Dental\"", NULL },
+		{ "203.0.113.93", "Yealink SIP-T46S", "\"Siwar Haddad\"", NULL },
+		{ "203.0.113.94", "SIPCLI/v1.8", NULL, "scanner User-Agent matches \"sipcli\"" },
+		{ "203.0.113.95", "Zoiper 5", "\"ELITE\"", "scanner From display name matches \"Elite\"" },
+		{ "203.0.113.96", "PplSip", "\"Elite\"", "scanner User-Agent matches \"^pplsip\"" },
+		{ "203.0.113.97", "Friendly-Scanner", NULL, "scanner User-Agent matches \"friendly-scanner\"" },
+	};
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		struct req r = { "OPTIONS", "100", cases[i].ua, NULL, cases[i].display, 1 };
+		txn(T0 + i * SEC, cases[i].ip, &r, 0, false);
+		const struct rec_event *b = find_ev(EVT_BLOCK, cases[i].ip);
+		if (!cases[i].reason)
+			CHECK_MSG(!b, "%s blocked: %s", cases[i].ua, b ? b->reason : "");
+		else
+			CHECK_MSG(b && b->det == DET_SCANNER && !strcmp(b->reason, cases[i].reason), "%s: %s", cases[i].ua,
+			          b ? b->reason : "not blocked");
+	}
+}
+
 int main(void)
 {
 	test_phone_and_guesser();
@@ -1083,6 +1110,7 @@ int main(void)
 	test_peers();
 	test_verified_tcp();
 	test_echo_table();
+	test_agent_tokens();
 	eng_free(eng);
 	cfg_free(cfg);
 	return T_DONE();
