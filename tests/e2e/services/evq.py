@@ -29,7 +29,7 @@ DETECTORS = {"bad_registration", "scanner", "enumeration", "bad_invite", "anomal
              "tftp_bruteforce", "dns_abuse"}
 KEYS = ["time", "event", "ip", "detector", "reason", "count", "window_s", "duration_s",
         "instance", "evidence"]
-EVIDENCE = {"user_agent", "usernames", "methods", "responses", "anomaly", "addresses", "requests",
+EVIDENCE = {"user_agent", "display_name", "usernames", "methods", "responses", "anomaly", "addresses", "requests",
             "first_seen"}
 
 
