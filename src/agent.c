@@ -59,6 +59,7 @@ void agent_build(struct agent_set *set, const char (*list)[CFG_AGENT_LEN], unsig
 		p->len = (uint8_t)len;
 		p->idx = (uint8_t)k;
 		set->lens |= 1ull << len;
+		set->loose |= !alnum((unsigned char)p->s[0]);
 		if (len < 4) {
 			set->shorts |= 1ull << set->n;
 		} else {
@@ -99,22 +100,22 @@ static int shorts_at(const struct agent_set *set, struct slice s, size_t i)
 int agent_match_ua(const struct agent_set *set, struct slice s)
 {
 	const unsigned char *u = (const unsigned char *)s.p;
-	uint32_t w = 0;
 	for (size_t i = 0; i < s.len; i++) {
-		/* w holds the 4 bytes ending at i: a candidate start at i - 3 */
-		w = w >> 8 | (uint32_t)lc(u[i]) << 24;
+		/* a pattern that starts with a letter or digit starts a token */
+		if (!set->loose && i && alnum(u[i]) && alnum(u[i - 1]))
+			continue;
 		if (set->shorts) {
 			int k = shorts_at(set, s, i);
 			if (k >= 0)
 				return k;
 		}
-		if (i < 3)
+		if (i + 4 > s.len)
 			continue;
-		uint16_t g = hash4(w);
+		uint16_t g = hash4(pack4(s.p + i));
 		if (!(set->gram[g >> 3] & (1u << (g & 7))))
 			continue;
 		for (unsigned k = 0; k < set->n; k++)
-			if (set->p[k].len >= 4 && set->p[k].gram == g && match_at(&set->p[k], s, i - 3))
+			if (set->p[k].len >= 4 && set->p[k].gram == g && match_at(&set->p[k], s, i))
 				return set->p[k].idx;
 	}
 	return -1;
