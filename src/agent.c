@@ -59,7 +59,6 @@ void agent_build(struct agent_set *set, const char (*list)[CFG_AGENT_LEN], unsig
 		p->len = (uint8_t)len;
 		p->idx = (uint8_t)k;
 		set->lens |= 1ull << len;
-		set->loose |= !alnum((unsigned char)p->s[0]);
 		if (len < 4) {
 			set->shorts |= 1ull << set->n;
 		} else {
@@ -101,8 +100,9 @@ int agent_match_ua(const struct agent_set *set, struct slice s)
 {
 	const unsigned char *u = (const unsigned char *)s.p;
 	for (size_t i = 0; i < s.len; i++) {
-		/* a pattern that starts with a letter or digit starts a token */
-		if (!set->loose && i && alnum(u[i]) && alnum(u[i - 1]))
+		/* inside a token: a pattern starting here starts with a letter or
+		 * digit too, so it would begin mid-token */
+		if (i && alnum(u[i]) && alnum(u[i - 1]))
 			continue;
 		if (set->shorts) {
 			int k = shorts_at(set, s, i);

@@ -32,7 +32,6 @@ struct agent_set {
 	uint8_t gram[65536 / 8];      /* first-4-byte hashes of patterns of 4 or more */
 	uint64_t shorts;              /* patterns under 4 bytes (bit per pattern) */
 	uint64_t lens;                /* bit L: some pattern is L bytes long */
-	bool loose;                   /* a pattern starts with no letter or digit */
 	uint8_t n;
 	struct agent_pat p[CFG_MAX_AGENTS];
 };

@@ -2,7 +2,9 @@
 #include "agent.h"
 #include "t.h"
 
+#include <ctype.h>
 #include <stdlib.h>
+#include <strings.h>
 
 static struct agent_set set;
 static const struct cfg_rules *rules;
@@ -131,10 +133,68 @@ static void test_check(void)
 	CHECK(agent_check("^") && agent_check("$") && agent_check("^$") && agent_check(""));
 }
 
+/* Whether pattern text pat (anchors included) matches User-Agent u by the
+ * rule as the README states it, the slow way: every position. */
+static bool ref_match(const char *pat, const char *u)
+{
+	bool st = pat[0] == '^';
+	const char *b = pat + st;
+	size_t n = strlen(b), len = strlen(u);
+	bool en = n && b[n - 1] == '$';
+	n -= en;
+	if (!n)
+		return false;
+	for (size_t i = 0; i + n <= len; i++) {
+		if ((st && i) || (en && i + n != len) || strncasecmp(u + i, b, n))
+			continue;
+		if (i && isalnum((unsigned char)u[i - 1]) && isalnum((unsigned char)b[0]))
+			continue;
+		if (i + n < len && isalnum((unsigned char)u[i + n]) && isalnum((unsigned char)b[n - 1]))
+			continue;
+		return true;
+	}
+	return false;
+}
+
+/* Random headers over a small alphabet against random patterns: the
+ * prefilter never hides a match the rule allows, and never invents one. */
+static void test_random(void)
+{
+	static struct cfg_rules r;
+	static const char alpha[] = "abAB-/ 1^$.";
+	uint32_t x = 12345;
+#define RND(n) ((x = x * 1103515245u + 12345u) >> 16) % (n)
+	unsigned found = 0;
+	for (int round = 0; round < 2000; round++) {
+		r.n_agents = 1 + RND(6);
+		for (unsigned k = 0; k < r.n_agents; k++) {
+			unsigned n = 1 + RND(6);
+			for (unsigned j = 0; j < n; j++)
+				r.agents[k][j] = alpha[RND(sizeof alpha - 1)];
+			r.agents[k][n] = 0;
+		}
+		rules = &r;
+		agent_build(&set, r.agents, r.n_agents);
+		char u[40];
+		unsigned n = RND(sizeof u);
+		for (unsigned j = 0; j < n; j++)
+			u[j] = alpha[RND(sizeof alpha - 3)];
+		u[n] = 0;
+		int k = agent_match_ua(&set, S(u));
+		bool any = false;
+		for (unsigned j = 0; j < r.n_agents; j++)
+			any |= ref_match(r.agents[j], u);
+		found += any;
+		CHECK_MSG((k >= 0) == any && (k < 0 || ref_match(r.agents[k], u)), "'%s': got %d", u, k);
+	}
+	CHECK(found > 200); /* the rounds do exercise matches */
+}
+
 int main(void)
 {
 	test_defaults();
 	test_syntax();
 	test_check();
+	test_random();
 	return T_DONE();
 }
