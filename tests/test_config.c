@@ -169,6 +169,68 @@ static void test_instances(void)
 }
 
 /* Each bad file must fail and name the right line. */
+/* Every numeric key has a range; a value too large to hold (one that would
+ * wrap when multiplied by its unit) is an error at its line, not a small
+ * number. */
+static void test_ranges(void)
+{
+	static const struct { const char *text, *want; } bad[] = {
+		{ "[general]\ncapture_buffer = 18014398509481985G\n", ":2: capture_buffer:" },
+		{ "[general]\ncapture_buffer = 18446744073709551617M\n", ":2: capture_buffer:" },
+		{ "[general]\ncapture_buffer = 4097M\n", ":2: capture_buffer:" },
+		{ "[general]\ncapture_buffer = 5G\n", ":2: capture_buffer:" },
+		{ "[general]\ncapture_buffer = 0\n", ":2: capture_buffer:" },
+		{ "[general]\nmax_tracked = 4294967297\n", ":2: max_tracked:" },
+		{ "[general]\nmax_tracked = 100000001\n", ":2: max_tracked:" },
+		{ "[general]\nblock_threshold = 4294967296\n", ":2: block_threshold:" },
+		{ "[general]\nblock_threshold = 1001\n", ":2: block_threshold:" },
+		{ "[general]\nblock_time = 213503982334601d\n", ":2: block_time:" },
+		{ "[general]\nblock_time = 366d\n", ":2: block_time:" },
+		{ "[general]\nblock_time = 0\n", ":2: block_time:" },
+		{ "[instance a]\nblock_time = 49711d\n", ":2: block_time:" },
+		{ "[general]\nretention = 3651d\n", ":2: retention:" },
+		{ "[general]\nretention = 18446744073709551616s\n", ":2: retention:" },
+		{ "[general]\naggregate_after = 4294967553\n", ":2: aggregate_after:" },
+		{ "[general]\naggregate_v4 = 4294967320\n", ":2: aggregate_v4:" },
+		{ "[general]\naggregate_v6 = 129\n", ":2: aggregate_v6:" },
+		{ "[general]\nsip_ports = 4294967296\n", ":2: sip_ports:" },
+		{ "[general]\nsip_ports = 5060-4294972356\n", ":2: sip_ports:" },
+		{ "[sip]\nnat_tolerance = 4294967297\n", ":2: nat_tolerance:" },
+		{ "[sip]\nflood = 4294967496/10s\n", ":2: flood:" },
+		{ "[sip]\nflood = 65536/10s\n", ":2: flood:" },
+		{ "[sip]\nflood = 10/1537228672809129302m\n", ":2: flood:" },
+		{ "[sip]\nflood = 10/2d\n", ":2: flood:" },
+		{ "[notify]\nmax_mails_per_hour = 4294967297\n", ":2: max_mails_per_hour:" },
+		{ "[notify]\ndigest_interval = 49711d\n", ":2: digest_interval:" },
+		{ "[http]\nlisten = 127.0.0.1:4294967376\n", ":2: listen:" },
+		{ "[http]\nadmin_login = 5/4294967297s\n", ":2: admin_login:" },
+		{ "[tftp]\nports = 69-65536\n", ":2: ports:" },
+	};
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+		char errs[2048] = "";
+		struct config *c = load(bad[i].text, errs, sizeof errs);
+		CHECK_MSG(c == NULL, "range case %zu accepted: %s", i, bad[i].text);
+		CHECK_MSG(strstr(errs, bad[i].want) != NULL, "range case %zu: want '%s', got '%s'", i, bad[i].want, errs);
+		cfg_free(c);
+	}
+	/* the ends of each range are accepted */
+	char errs[2048] = "";
+	struct config *c = load("[general]\ncapture_buffer = 4G\nmax_tracked = 100000000\nblock_threshold = 1000\n"
+				"block_time = 365d\nretention = 3650d\n[sip]\nflood = 65535/1d\n", errs, sizeof errs);
+	CHECK_MSG(c != NULL, "%s", errs);
+	if (c) {
+		CHECK(c->capture_buffer_mb == 4096 && c->max_tracked == 100000000 && c->block_threshold == 1000);
+		CHECK(c->inst[0].rules.block_time_s == 365u * 86400 && c->retention_s == 3650u * 86400);
+		CHECK(c->inst[0].rules.flood.count == 65535 && c->inst[0].rules.flood.window_s == 86400);
+	}
+	cfg_free(c);
+	c = load("[general]\ncapture_buffer = 1\nblock_time = 1s\nretention = 1h\n", errs, sizeof errs);
+	CHECK_MSG(c != NULL, "%s", errs);
+	if (c)
+		CHECK(c->capture_buffer_mb == 1 && c->inst[0].rules.block_time_s == 1 && c->retention_s == 3600);
+	cfg_free(c);
+}
+
 static void test_errors(void)
 {
 	static const struct { const char *text, *want; } cases[] = {
@@ -348,6 +410,7 @@ int main(void)
 	test_instances();
 	test_issue4_keys();
 	test_errors();
+	test_ranges();
 	test_peers();
 	return T_DONE();
 }
