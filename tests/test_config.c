@@ -23,6 +23,20 @@ static struct config *load(const char *text, char *errbuf, size_t n)
 
 static bool port(const struct cfg_instance *in, unsigned p) { return cfg_port_test(in->ports, (uint16_t)p); }
 
+struct bad_case { const char *text, *want; };
+
+/* Each text is refused with its want in the error output. */
+static void expect_errors(const struct bad_case *cases, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char errs[2048] = "";
+		struct config *c = load(cases[i].text, errs, sizeof errs);
+		CHECK_MSG(c == NULL, "case %zu accepted: %s", i, cases[i].text);
+		CHECK_MSG(strstr(errs, cases[i].want) != NULL, "case %zu: want '%s', got '%s'", i, cases[i].want, errs);
+		cfg_free(c);
+	}
+}
+
 static void test_defaults(void)
 {
 	struct config *c = cfg_defaults();
@@ -123,7 +137,7 @@ static void test_issue4_keys(void)
 		CHECK(cfg_port_test(c->dns.ports, 5353) && c->dns.queries.window_s == 5 && !c->dns.block_zone_transfer);
 		cfg_free(c);
 	}
-	static const struct { const char *text, *want; } bad[] = {
+	static const struct bad_case bad[] = {
 		{ "[sip]\nblocked_destinations = 0*0\n", ":2: blocked_destinations:" },
 		{ "[sip]\nblocked_destinations = *\n", ":2: blocked_destinations:" },
 		{ "[general]\naggregate_v4 = 40\n", ":2: aggregate_v4:" },
@@ -174,7 +188,7 @@ static void test_instances(void)
  * number. */
 static void test_ranges(void)
 {
-	static const struct { const char *text, *want; } bad[] = {
+	static const struct bad_case bad[] = {
 		{ "[general]\ncapture_buffer = 18014398509481985G\n", ":2: capture_buffer:" },
 		{ "[general]\ncapture_buffer = 18446744073709551617M\n", ":2: capture_buffer:" },
 		{ "[general]\ncapture_buffer = 4097M\n", ":2: capture_buffer:" },
@@ -206,13 +220,7 @@ static void test_ranges(void)
 		{ "[http]\nadmin_login = 5/4294967297s\n", ":2: admin_login:" },
 		{ "[tftp]\nports = 69-65536\n", ":2: ports:" },
 	};
-	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
-		char errs[2048] = "";
-		struct config *c = load(bad[i].text, errs, sizeof errs);
-		CHECK_MSG(c == NULL, "range case %zu accepted: %s", i, bad[i].text);
-		CHECK_MSG(strstr(errs, bad[i].want) != NULL, "range case %zu: want '%s', got '%s'", i, bad[i].want, errs);
-		cfg_free(c);
-	}
+	expect_errors(bad, ARRAY_LEN(bad));
 	/* the ends of each range are accepted */
 	char errs[2048] = "";
 	struct config *c = load("[general]\ncapture_buffer = 4G\nmax_tracked = 100000000\nblock_threshold = 1000\n"
@@ -233,7 +241,7 @@ static void test_ranges(void)
 
 static void test_errors(void)
 {
-	static const struct { const char *text, *want; } cases[] = {
+	static const struct bad_case cases[] = {
 		{ "[general]\nblock_time = 5x\n", ":2: block_time:" },
 		{ "[general]\nfoo = 1\n", ":2: unknown key 'foo' in [general]" },
 		{ "[bogus]\nx = 1\n", ":1: unknown section [bogus]" },
@@ -257,13 +265,7 @@ static void test_errors(void)
 		{ "[general]\npeers = 203.0.113.5/24\n", ":2: peers:" },
 		{ "[instance a]\npeers = trunk.example\n", ":2: peers:" },
 	};
-	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
-		char errs[2048] = "";
-		struct config *c = load(cases[i].text, errs, sizeof errs);
-		CHECK_MSG(c == NULL, "case %zu accepted", i);
-		CHECK_MSG(strstr(errs, cases[i].want) != NULL, "case %zu: want '%s', got '%s'", i, cases[i].want, errs);
-		cfg_free(c);
-	}
+	expect_errors(cases, ARRAY_LEN(cases));
 	/* every error is reported, not only the first */
 	char errs[2048] = "";
 	struct config *c = load("[general]\nblock_time = x\nfoo = 1\n[sip]\nflood = y\n", errs, sizeof errs);
@@ -307,7 +309,7 @@ static void test_notify_http(void)
 		CHECK(!strcmp(c->http.tls_cert, "/etc/c.pem") && c->http.admin_login.count == 3);
 	}
 	cfg_free(c);
-	static const struct { const char *text, *want; } bad[] = {
+	static const struct bad_case bad[] = {
 		{ "[notify]\nrecipients = admin\n", ":2: recipients:" },
 		{ "[notify]\nrecipients = a@b.c, x y@z\n", ":2: recipients:" },
 		{ "[notify]\nrecipients = a@b.c\r\nBcc: x@y\n", ":" },
@@ -363,7 +365,7 @@ static void test_http_guard_keys(void)
 		CHECK(prefix_contains(&c->http.trusted_proxies[1], &in) && !prefix_contains(&c->http.trusted_proxies[1], &out));
 	}
 	cfg_free(c);
-	static const struct { const char *text, *want; } bad[] = {
+	static const struct bad_case bad[] = {
 		{ "[http]\nserver_name = pbx.example.net:8080\n", ":2: server_name: host names only" },
 		{ "[http]\nserver_name = a b c d e f g h i\n", ":2: server_name: at most 8 names" },
 		{ "[http]\ntrusted_proxies = proxy.example\n", ":2: trusted_proxies: expected addresses" },
