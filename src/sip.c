@@ -41,13 +41,42 @@ static const char *ctl_scan(const struct sip_ps *s, const char *p)
 	return p;
 }
 
+/* Where line_end() has looked for quoted strings: bytes before c are read,
+ * q is true inside a quoted string. */
+struct qstate {
+	const char *c;
+	bool q;
+};
+
+/* True when the control byte at p is the second byte of a quoted-pair
+ * ("\" and any byte but CR and LF, RFC 3261 25.1) inside a quoted string
+ * that opened on this line: the display name "BEL:\<07>" is valid.  Reads
+ * each byte of a line once however many control bytes it holds. */
+static bool quoted_pair(struct qstate *st, const char *p)
+{
+	const char *c = st->c;
+	bool q = st->q;
+	for (; c < p; c++) {
+		if (*c == '"')
+			q = !q;
+		else if (*c == '\\' && q)
+			c++; /* the escaped byte: c == p + 1 when it is p */
+	}
+	bool escaped = c > p;
+	st->c = p + 1;
+	st->q = q;
+	return escaped;
+}
+
 /* Finds the end of the line that starts at p: *eol is set past its last
  * content byte (before CR LF, or a bare LF) and the start of the next line
- * is returned.  Control bytes on the way are flagged.  Without an LF the line
- * runs to the end of the buffer (a trailing CR dropped) and s->lf is cleared. */
+ * is returned.  Control bytes on the way are flagged, but for those escaped
+ * in a quoted string.  Without an LF the line runs to the end of the buffer
+ * (a trailing CR dropped) and s->lf is cleared. */
 static const char *line_end(struct sip_ps *s, const char *p, const char **eol)
 {
 	const char *start = p, *e = s->end;
+	struct qstate qs = { p, false };
 	for (;;) {
 		p = ctl_scan(s, p);
 		if (p == e)
@@ -62,7 +91,7 @@ static const char *line_end(struct sip_ps *s, const char *p, const char **eol)
 			s->lf = true;
 			return p + 1;
 		}
-		if (*p != '\t' && *p != '\r')
+		if (*p != '\t' && *p != '\r' && !quoted_pair(&qs, p))
 			SIP_FLAG(s, SIP_A_CONTROL_CHAR);
 		p++;
 	}
@@ -160,7 +189,7 @@ static int request_line(struct sip_ps *s, const char *p, const char *e)
 	m->ruri = sip_mk(u, ue);
 	if (u == ue)
 		FLAG(s, SIP_A_BAD_START_LINE);
-	else if (!sip_uri_parts(m->ruri, s->end, &m->ruri_user, &m->ruri_host))
+	else if (!sip_uri_parts(m->ruri, s->end, &m->ruri_user, &m->ruri_host) || sip_uri_headers(m->ruri))
 		FLAG(s, SIP_A_BAD_URI);
 	return 0;
 }

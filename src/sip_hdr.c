@@ -219,6 +219,20 @@ bool sip_uri_parts(struct slice u, const char *lim, struct slice *user, struct s
 	return true;
 }
 
+bool sip_uri_headers(struct slice u)
+{
+	const char *p = u.p, *e = p + u.len;
+	if (u.len >= 4 && (sip_ld4(p) | sip_ld4("\x20\x20\x20\0")) == sip_ld4("sip:"))
+		p += 4;
+	else if (u.len >= 5 && sip_ieq(p, "sips:", 5))
+		p += 5;
+	else
+		return false;
+	const char *at = memchr(p, '@', (size_t)(e - p)); /* '?' may be in the user part */
+	p = at ? at + 1 : p;
+	return memchr(p, '?', (size_t)(e - p)) != NULL;
+}
+
 /* ---- Via ---- */
 
 /* sent-protocol: name SLASH version SLASH transport (white space allowed
@@ -635,6 +649,8 @@ static const char *nameaddr(struct sip_ps *s, const char *p, const char *e, stru
 	} else {
 		p = sip_scan_p(q, e, s->end);
 		na->uri = sip_mk(q, p); /* addr-spec: parameters are the header's */
+		if (memchr(q, '?', (size_t)(p - q)))
+			FLAG(s, SIP_A_BAD_URI); /* a URI with '?' must be in <> (RFC 3261 20) */
 	}
 	if (!sip_uri_parts(na->uri, s->end, &na->user, &na->host))
 		FLAG(s, SIP_A_BAD_URI);
