@@ -216,6 +216,8 @@ static void test_ranges(void)
 		{ "[sip]\nflood = 10/2d\n", ":2: flood:" },
 		{ "[notify]\nmax_mails_per_hour = 4294967297\n", ":2: max_mails_per_hour:" },
 		{ "[notify]\ndigest_interval = 49711d\n", ":2: digest_interval:" },
+		{ "[notify]\ndaily_summary_time = 4294967319:00\n", ":2: daily_summary_time:" },
+		{ "[notify]\ndaily_summary_time = -1:00\n", ":2: daily_summary_time:" },
 		{ "[http]\nlisten = 127.0.0.1:4294967376\n", ":2: listen:" },
 		{ "[http]\nadmin_login = 5/4294967297s\n", ":2: admin_login:" },
 		{ "[tftp]\nports = 69-65536\n", ":2: ports:" },
