@@ -132,6 +132,14 @@ static void run_case(const struct tcase *c)
 	if (c->why_ok)
 		CHECK_MSG(m.anomalies == 0, "%s: accepted above (%s) but has%s", c->name, c->why_ok, got);
 	check_light(c, p, len, &m);
+	if (!c->want && !c->why_ok) { /* over TCP too, framed by its Content-Length */
+		struct sip_msg t;
+		sip_parse(t_guarded(p, len), len, true, &t);
+		names(t.anomalies, got, sizeof got);
+		CHECK_MSG(t.anomalies == 0, "%s: on a stream, anomalies:%s", c->name, got);
+		CHECK_MSG(sip_frame(p, len) == (long)t.msg_len, "%s: framed as %ld, parsed as %zu", c->name,
+			  sip_frame(p, len), t.msg_len);
+	}
 	if (getenv("RFC4475_VERBOSE"))
 		printf("%-10s %4zu bytes, msg_len %4zu, work %3u:%s\n", c->name, len, m.msg_len, m.work, got);
 }
