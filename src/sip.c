@@ -68,6 +68,20 @@ static bool quoted_pair(struct qstate *st, const char *p)
 	return escaped;
 }
 
+/* The rest of the line from p once a control byte in it is flagged: only
+ * its end matters now (an LF always ends a line), not more control bytes. */
+static const char *line_rest(struct sip_ps *s, const char *start, const char *p, const char **eol)
+{
+	const char *e = s->end, *nl = memchr(p, '\n', (size_t)(e - p));
+	s->lf = nl != NULL;
+	if (!nl) {
+		*eol = (e > start && e[-1] == '\r') ? e - 1 : e;
+		return e;
+	}
+	*eol = nl[-1] == '\r' ? nl - 1 : nl;
+	return nl + 1;
+}
+
 /* Finds the end of the line that starts at p: *eol is set past its last
  * content byte (before CR LF, or a bare LF) and the start of the next line
  * is returned.  Control bytes on the way are flagged, but for those escaped
@@ -91,8 +105,10 @@ static const char *line_end(struct sip_ps *s, const char *p, const char **eol)
 			s->lf = true;
 			return p + 1;
 		}
-		if (*p != '\t' && *p != '\r' && !quoted_pair(&qs, p))
+		if (*p != '\t' && *p != '\r' && !quoted_pair(&qs, p)) {
 			SIP_FLAG(s, SIP_A_CONTROL_CHAR);
+			return line_rest(s, start, p + 1, eol);
+		}
 		p++;
 	}
 	*eol = (e > start && e[-1] == '\r') ? e - 1 : e;
