@@ -69,7 +69,10 @@ static const char *set_rules_key(struct cfg_rules *r, const char *k, const char 
 	if (!strcmp(k, "distributed_guessing")) return cfg_parse_rule(v, &r->distributed_guessing);
 	if (!strcmp(k, "block_time")) {
 		const char *m = cfg_parse_duration(v, &r->block_time_s);
-		return m ? m : (r->block_time_s == 0 || r->block_time_s > 365 * 86400) ? "block_time must be 1s to 365d" : NULL;
+		if (m)
+			return m;
+		return r->block_time_s == 0 ? "block_time must be at least 1s" :
+		       r->block_time_s > 365 * 86400 ? "block_time must be at most 365d" : NULL;
 	}
 	*known = false;
 	return NULL;
