@@ -166,6 +166,22 @@ static int status_line(struct sip_ps *s, const char *p, const char *e)
 	return 0;
 }
 
+/* A sip or sips URI with headers ('?' after the user part), which a
+ * Request-URI may not have (RFC 3261 19.1.1). */
+static bool sip_uri_headers(struct slice u)
+{
+	const char *p = u.p, *e = p + u.len;
+	if (u.len >= 4 && (sip_ld4(p) | sip_ld4("\x20\x20\x20\0")) == sip_ld4("sip:"))
+		p += 4;
+	else if (u.len >= 5 && sip_ieq(p, "sips:", 5))
+		p += 5;
+	else
+		return false;
+	const char *at = memchr(p, '@', (size_t)(e - p)); /* '?' may be in the user part */
+	p = at ? at + 1 : p;
+	return memchr(p, '?', (size_t)(e - p)) != NULL;
+}
+
 /* Method SP Request-URI SP SIP-Version.  A line whose last word does not
  * start with "SIP/" is not SIP at all (-1). */
 static int request_line(struct sip_ps *s, const char *p, const char *e)

@@ -219,20 +219,6 @@ bool sip_uri_parts(struct slice u, const char *lim, struct slice *user, struct s
 	return true;
 }
 
-bool sip_uri_headers(struct slice u)
-{
-	const char *p = u.p, *e = p + u.len;
-	if (u.len >= 4 && (sip_ld4(p) | sip_ld4("\x20\x20\x20\0")) == sip_ld4("sip:"))
-		p += 4;
-	else if (u.len >= 5 && sip_ieq(p, "sips:", 5))
-		p += 5;
-	else
-		return false;
-	const char *at = memchr(p, '@', (size_t)(e - p)); /* '?' may be in the user part */
-	p = at ? at + 1 : p;
-	return memchr(p, '?', (size_t)(e - p)) != NULL;
-}
-
 /* ---- Via ---- */
 
 /* sent-protocol: name SLASH version SLASH transport (white space allowed

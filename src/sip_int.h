@@ -380,9 +380,6 @@ enum sip_method sip_method_tok(const char *p, size_t len);
 /* Splits a URI into user and host; false when it is not a URI.  lim: the
  * end of the buffer u lies in. */
 bool sip_uri_parts(struct slice u, const char *lim, struct slice *user, struct slice *host);
-/* A sip or sips URI with headers ('?' after the user part), which a
- * Request-URI may not have (RFC 3261 19.1.1). */
-bool sip_uri_headers(struct slice u);
 /* Field values, already trimmed of surrounding white space. */
 void sip_hdr_via(struct sip_ps *s, struct slice v);
 void sip_hdr_fromto(struct sip_ps *s, struct slice v, struct sip_nameaddr *na);
