@@ -168,7 +168,7 @@ static int status_line(struct sip_ps *s, const char *p, const char *e)
 
 /* A sip or sips URI with headers ('?' after the user part), which a
  * Request-URI may not have (RFC 3261 19.1.1). */
-static bool sip_uri_headers(struct slice u)
+static bool uri_headers(struct slice u)
 {
 	const char *p = u.p, *e = p + u.len;
 	if (u.len >= 4 && (sip_ld4(p) | sip_ld4("\x20\x20\x20\0")) == sip_ld4("sip:"))
@@ -221,7 +221,7 @@ static int request_line(struct sip_ps *s, const char *p, const char *e)
 	m->ruri = sip_mk(u, ue);
 	if (u == ue)
 		FLAG(s, SIP_A_BAD_START_LINE);
-	else if (!sip_uri_parts(m->ruri, s->end, &m->ruri_user, &m->ruri_host) || sip_uri_headers(m->ruri))
+	else if (!sip_uri_parts(m->ruri, s->end, &m->ruri_user, &m->ruri_host) || uri_headers(m->ruri))
 		FLAG(s, SIP_A_BAD_URI);
 	return 0;
 }
