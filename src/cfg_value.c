@@ -87,19 +87,20 @@ const char *cfg_parse_size_mb(const char *v, uint32_t *out)
 	char *end;
 	if (!isdigit((unsigned char)*v))
 		return "expected a size such as 64M or 1G";
+	errno = 0;
 	unsigned long long x = strtoull(v, &end, 10);
+	unsigned long long mul = 1;
 	if (*end == 'G' || *end == 'g')
-		x *= 1024, end++;
+		mul = 1024, end++;
 	else if (*end == 'M' || *end == 'm')
 		end++;
-	if (*end || x > 1u << 20)
+	if (*end)
 		return "expected a size such as 64M or 1G";
-	*out = (uint32_t)x;
+	if (errno || x > (1u << 20) / mul) /* checked before multiplying: no wrap */
+		return "size out of range";
+	*out = (uint32_t)(x * mul);
 	return NULL;
 }
-
-
-
 
 const char *cfg_parse_rule(const char *v, struct cfg_rule *r)
 {

@@ -69,7 +69,10 @@ static const char *set_rules_key(struct cfg_rules *r, const char *k, const char 
 	if (!strcmp(k, "distributed_guessing")) return cfg_parse_rule(v, &r->distributed_guessing);
 	if (!strcmp(k, "block_time")) {
 		const char *m = cfg_parse_duration(v, &r->block_time_s);
-		return m ? m : r->block_time_s == 0 ? "block_time must be at least 1s" : NULL;
+		if (m)
+			return m;
+		return r->block_time_s == 0 ? "block_time must be at least 1s" :
+		       r->block_time_s > 365 * 86400 ? "block_time must be at most 365d" : NULL;
 	}
 	*known = false;
 	return NULL;
@@ -115,7 +118,10 @@ static const char *set_general(struct loader *L, const char *k, const char *v, b
 	}
 	if (!strcmp(k, "block_time"))
 		return set_rules_key(&c->inst[0].rules, k, v, known);
-	if (!strcmp(k, "block_threshold")) return cfg_parse_u32(v, &c->block_threshold);
+	if (!strcmp(k, "block_threshold")) {
+		const char *m = cfg_parse_u32(v, &c->block_threshold);
+		return m ? m : c->block_threshold > 1000 ? "block_threshold must be 0 (never) to 1000" : NULL;
+	}
 	if (!strcmp(k, "database")) return cfg_parse_path(v, c->database, sizeof c->database);
 	if (!strcmp(k, "aggregate_after")) {
 		const char *m = cfg_parse_u32(v, &c->aggregate_after);
@@ -133,7 +139,7 @@ static const char *set_general(struct loader *L, const char *k, const char *v, b
 	if (!strcmp(k, "peers")) return cfg_parse_prefixes(v, &c->peers);
 	if (!strcmp(k, "retention")) {
 		const char *m = cfg_parse_duration(v, &c->retention_s);
-		return m ? m : c->retention_s < 3600 ? "retention must be at least 1h" : NULL;
+		return m ? m : (c->retention_s < 3600 || c->retention_s > 3650u * 86400) ? "retention must be 1h to 3650d" : NULL;
 	}
 	if (!strcmp(k, "capture_buffer")) {
 		const char *m = cfg_parse_size_mb(v, &c->capture_buffer_mb);

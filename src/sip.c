@@ -41,13 +41,56 @@ static const char *ctl_scan(const struct sip_ps *s, const char *p)
 	return p;
 }
 
+/* Where line_end() has looked for quoted strings: bytes before c are read,
+ * q is true inside a quoted string. */
+struct qstate {
+	const char *c;
+	bool q;
+};
+
+/* True when the control byte at p is the second byte of a quoted-pair
+ * ("\" and any byte but CR and LF, RFC 3261 25.1) inside a quoted string
+ * that opened on this line: the display name "BEL:\<07>" is valid.  Reads
+ * each byte of a line once however many control bytes it holds. */
+static bool quoted_pair(struct qstate *st, const char *p)
+{
+	const char *c = st->c;
+	bool q = st->q;
+	for (; c < p; c++) {
+		if (*c == '"')
+			q = !q;
+		else if (*c == '\\' && q)
+			c++; /* the escaped byte: c == p + 1 when it is p */
+	}
+	bool escaped = c > p;
+	st->c = p + 1;
+	st->q = q;
+	return escaped;
+}
+
+/* The rest of the line from p once a control byte in it is flagged: only
+ * its end matters now (an LF always ends a line), not more control bytes. */
+static const char *line_rest(struct sip_ps *s, const char *start, const char *p, const char **eol)
+{
+	const char *e = s->end, *nl = memchr(p, '\n', (size_t)(e - p));
+	s->lf = nl != NULL;
+	if (!nl) {
+		*eol = (e > start && e[-1] == '\r') ? e - 1 : e;
+		return e;
+	}
+	*eol = nl[-1] == '\r' ? nl - 1 : nl;
+	return nl + 1;
+}
+
 /* Finds the end of the line that starts at p: *eol is set past its last
  * content byte (before CR LF, or a bare LF) and the start of the next line
- * is returned.  Control bytes on the way are flagged.  Without an LF the line
- * runs to the end of the buffer (a trailing CR dropped) and s->lf is cleared. */
+ * is returned.  Control bytes on the way are flagged, but for those escaped
+ * in a quoted string.  Without an LF the line runs to the end of the buffer
+ * (a trailing CR dropped) and s->lf is cleared. */
 static const char *line_end(struct sip_ps *s, const char *p, const char **eol)
 {
 	const char *start = p, *e = s->end;
+	struct qstate qs = { p, false };
 	for (;;) {
 		p = ctl_scan(s, p);
 		if (p == e)
@@ -62,8 +105,10 @@ static const char *line_end(struct sip_ps *s, const char *p, const char **eol)
 			s->lf = true;
 			return p + 1;
 		}
-		if (*p != '\t' && *p != '\r')
+		if (*p != '\t' && *p != '\r' && !quoted_pair(&qs, p)) {
 			SIP_FLAG(s, SIP_A_CONTROL_CHAR);
+			return line_rest(s, start, p + 1, eol);
+		}
 		p++;
 	}
 	*eol = (e > start && e[-1] == '\r') ? e - 1 : e;
@@ -121,6 +166,22 @@ static int status_line(struct sip_ps *s, const char *p, const char *e)
 	return 0;
 }
 
+/* A sip or sips URI with headers ('?' after the user part), which a
+ * Request-URI may not have (RFC 3261 19.1.1). */
+static bool uri_headers(struct slice u)
+{
+	const char *p = u.p, *e = p + u.len;
+	if (u.len >= 4 && (sip_ld4(p) | sip_ld4("\x20\x20\x20\0")) == sip_ld4("sip:"))
+		p += 4;
+	else if (u.len >= 5 && sip_ieq(p, "sips:", 5))
+		p += 5;
+	else
+		return false;
+	const char *at = memchr(p, '@', (size_t)(e - p)); /* '?' may be in the user part */
+	p = at ? at + 1 : p;
+	return memchr(p, '?', (size_t)(e - p)) != NULL;
+}
+
 /* Method SP Request-URI SP SIP-Version.  A line whose last word does not
  * start with "SIP/" is not SIP at all (-1). */
 static int request_line(struct sip_ps *s, const char *p, const char *e)
@@ -160,7 +221,7 @@ static int request_line(struct sip_ps *s, const char *p, const char *e)
 	m->ruri = sip_mk(u, ue);
 	if (u == ue)
 		FLAG(s, SIP_A_BAD_START_LINE);
-	else if (!sip_uri_parts(m->ruri, s->end, &m->ruri_user, &m->ruri_host))
+	else if (!sip_uri_parts(m->ruri, s->end, &m->ruri_user, &m->ruri_host) || uri_headers(m->ruri))
 		FLAG(s, SIP_A_BAD_URI);
 	return 0;
 }

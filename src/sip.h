@@ -51,7 +51,7 @@ enum sip_anomaly {
 #define SIP_MAX_MESSAGE 65535
 #define SIP_MAX_HEADER  8192   /* one header field, folded lines included */
 #define SIP_MAX_HEADERS 128
-#define SIP_MAX_VIAS    32
+#define SIP_MAX_VIAS    70     /* a hop each, as many as Max-Forwards' usual 70 */
 /* Work per message at most, in steps: a header line, a Via value, a
  * parameter (of Via, From/To/Contact, credentials and challenges).  An
  * INVITE takes about 40; 64 KiB of one-byte parameters would take 30,000. */

@@ -635,6 +635,8 @@ static const char *nameaddr(struct sip_ps *s, const char *p, const char *e, stru
 	} else {
 		p = sip_scan_p(q, e, s->end);
 		na->uri = sip_mk(q, p); /* addr-spec: parameters are the header's */
+		if (memchr(q, '?', (size_t)(p - q)))
+			FLAG(s, SIP_A_BAD_URI); /* a URI with '?' must be in <> (RFC 3261 20) */
 	}
 	if (!sip_uri_parts(na->uri, s->end, &na->user, &na->host))
 		FLAG(s, SIP_A_BAD_URI);

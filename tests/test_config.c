@@ -23,6 +23,20 @@ static struct config *load(const char *text, char *errbuf, size_t n)
 
 static bool port(const struct cfg_instance *in, unsigned p) { return cfg_port_test(in->ports, (uint16_t)p); }
 
+struct bad_case { const char *text, *want; };
+
+/* Each text is refused with its want in the error output. */
+static void expect_errors(const struct bad_case *cases, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char errs[2048] = "";
+		struct config *c = load(cases[i].text, errs, sizeof errs);
+		CHECK_MSG(c == NULL, "case %zu accepted: %s", i, cases[i].text);
+		CHECK_MSG(strstr(errs, cases[i].want) != NULL, "case %zu: want '%s', got '%s'", i, cases[i].want, errs);
+		cfg_free(c);
+	}
+}
+
 static void test_defaults(void)
 {
 	struct config *c = cfg_defaults();
@@ -124,7 +138,7 @@ static void test_issue4_keys(void)
 		CHECK(cfg_port_test(c->dns.ports, 5353) && c->dns.queries.window_s == 5 && !c->dns.block_zone_transfer);
 		cfg_free(c);
 	}
-	static const struct { const char *text, *want; } bad[] = {
+	static const struct bad_case bad[] = {
 		{ "[sip]\nblocked_destinations = 0*0\n", ":2: blocked_destinations:" },
 		{ "[sip]\nblocked_destinations = *\n", ":2: blocked_destinations:" },
 		{ "[general]\naggregate_v4 = 40\n", ":2: aggregate_v4:" },
@@ -170,9 +184,67 @@ static void test_instances(void)
 }
 
 /* Each bad file must fail and name the right line. */
+/* Every numeric key has a range; a value too large to hold (one that would
+ * wrap when multiplied by its unit) is an error at its line, not a small
+ * number. */
+static void test_ranges(void)
+{
+	static const struct bad_case bad[] = {
+		{ "[general]\ncapture_buffer = 18014398509481985G\n", ":2: capture_buffer:" },
+		{ "[general]\ncapture_buffer = 18446744073709551617M\n", ":2: capture_buffer:" },
+		{ "[general]\ncapture_buffer = 4097M\n", ":2: capture_buffer:" },
+		{ "[general]\ncapture_buffer = 5G\n", ":2: capture_buffer:" },
+		{ "[general]\ncapture_buffer = 0\n", ":2: capture_buffer:" },
+		{ "[general]\nmax_tracked = 4294967297\n", ":2: max_tracked:" },
+		{ "[general]\nmax_tracked = 100000001\n", ":2: max_tracked:" },
+		{ "[general]\nblock_threshold = 4294967296\n", ":2: block_threshold:" },
+		{ "[general]\nblock_threshold = 1001\n", ":2: block_threshold:" },
+		{ "[general]\nblock_time = 213503982334601d\n", ":2: block_time:" },
+		{ "[general]\nblock_time = 366d\n", ":2: block_time:" },
+		{ "[general]\nblock_time = 0\n", ":2: block_time:" },
+		{ "[instance a]\nblock_time = 49711d\n", ":2: block_time:" },
+		{ "[general]\nretention = 3651d\n", ":2: retention:" },
+		{ "[general]\nretention = 18446744073709551616s\n", ":2: retention:" },
+		{ "[general]\naggregate_after = 4294967553\n", ":2: aggregate_after:" },
+		{ "[general]\naggregate_v4 = 4294967320\n", ":2: aggregate_v4:" },
+		{ "[general]\naggregate_v6 = 129\n", ":2: aggregate_v6:" },
+		{ "[general]\nsip_ports = 4294967296\n", ":2: sip_ports:" },
+		{ "[general]\nsip_ports = 5060-4294972356\n", ":2: sip_ports:" },
+		{ "[sip]\nnat_tolerance = 4294967297\n", ":2: nat_tolerance:" },
+		{ "[sip]\nflood = 4294967496/10s\n", ":2: flood:" },
+		{ "[sip]\nflood = 65536/10s\n", ":2: flood:" },
+		{ "[sip]\nflood = 10/1537228672809129302m\n", ":2: flood:" },
+		{ "[sip]\nflood = 10/2d\n", ":2: flood:" },
+		{ "[notify]\nmax_mails_per_hour = 4294967297\n", ":2: max_mails_per_hour:" },
+		{ "[notify]\ndigest_interval = 49711d\n", ":2: digest_interval:" },
+		{ "[notify]\ndaily_summary_time = 4294967319:00\n", ":2: daily_summary_time:" },
+		{ "[notify]\ndaily_summary_time = -1:00\n", ":2: daily_summary_time:" },
+		{ "[http]\nlisten = 127.0.0.1:4294967376\n", ":2: listen:" },
+		{ "[http]\nadmin_login = 5/4294967297s\n", ":2: admin_login:" },
+		{ "[tftp]\nports = 69-65536\n", ":2: ports:" },
+	};
+	expect_errors(bad, ARRAY_LEN(bad));
+	/* the ends of each range are accepted */
+	char errs[2048] = "";
+	struct config *c = load("[general]\ncapture_buffer = 4G\nmax_tracked = 100000000\nblock_threshold = 1000\n"
+				"block_time = 365d\nretention = 3650d\n[sip]\nflood = 65535/1d\n", errs, sizeof errs);
+	CHECK_MSG(c != NULL, "%s", errs);
+	if (c) {
+		CHECK(c->capture_buffer_mb == 4096 && c->max_tracked == 100000000 && c->block_threshold == 1000);
+		CHECK(c->inst[0].rules.block_time_s == 365u * 86400 && c->retention_s == 3650u * 86400);
+		CHECK(c->inst[0].rules.flood.count == 65535 && c->inst[0].rules.flood.window_s == 86400);
+	}
+	cfg_free(c);
+	c = load("[general]\ncapture_buffer = 1\nblock_time = 1s\nretention = 1h\n", errs, sizeof errs);
+	CHECK_MSG(c != NULL, "%s", errs);
+	if (c)
+		CHECK(c->capture_buffer_mb == 1 && c->inst[0].rules.block_time_s == 1 && c->retention_s == 3600);
+	cfg_free(c);
+}
+
 static void test_errors(void)
 {
-	static const struct { const char *text, *want; } cases[] = {
+	static const struct bad_case cases[] = {
 		{ "[general]\nblock_time = 5x\n", ":2: block_time:" },
 		{ "[general]\nfoo = 1\n", ":2: unknown key 'foo' in [general]" },
 		{ "[bogus]\nx = 1\n", ":1: unknown section [bogus]" },
@@ -196,13 +268,7 @@ static void test_errors(void)
 		{ "[general]\npeers = 203.0.113.5/24\n", ":2: peers:" },
 		{ "[instance a]\npeers = trunk.example\n", ":2: peers:" },
 	};
-	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
-		char errs[2048] = "";
-		struct config *c = load(cases[i].text, errs, sizeof errs);
-		CHECK_MSG(c == NULL, "case %zu accepted", i);
-		CHECK_MSG(strstr(errs, cases[i].want) != NULL, "case %zu: want '%s', got '%s'", i, cases[i].want, errs);
-		cfg_free(c);
-	}
+	expect_errors(cases, ARRAY_LEN(cases));
 	/* every error is reported, not only the first */
 	char errs[2048] = "";
 	struct config *c = load("[general]\nblock_time = x\nfoo = 1\n[sip]\nflood = y\n", errs, sizeof errs);
@@ -246,7 +312,7 @@ static void test_notify_http(void)
 		CHECK(!strcmp(c->http.tls_cert, "/etc/c.pem") && c->http.admin_login.count == 3);
 	}
 	cfg_free(c);
-	static const struct { const char *text, *want; } bad[] = {
+	static const struct bad_case bad[] = {
 		{ "[notify]\nrecipients = admin\n", ":2: recipients:" },
 		{ "[notify]\nrecipients = a@b.c, x y@z\n", ":2: recipients:" },
 		{ "[notify]\nrecipients = a@b.c\r\nBcc: x@y\n", ":" },
@@ -302,7 +368,7 @@ static void test_http_guard_keys(void)
 		CHECK(prefix_contains(&c->http.trusted_proxies[1], &in) && !prefix_contains(&c->http.trusted_proxies[1], &out));
 	}
 	cfg_free(c);
-	static const struct { const char *text, *want; } bad[] = {
+	static const struct bad_case bad[] = {
 		{ "[http]\nserver_name = pbx.example.net:8080\n", ":2: server_name: host names only" },
 		{ "[http]\nserver_name = a b c d e f g h i\n", ":2: server_name: at most 8 names" },
 		{ "[http]\ntrusted_proxies = proxy.example\n", ":2: trusted_proxies: expected addresses" },
@@ -374,6 +440,7 @@ int main(void)
 	test_instances();
 	test_issue4_keys();
 	test_errors();
+	test_ranges();
 	test_peers();
 	return T_DONE();
 }
