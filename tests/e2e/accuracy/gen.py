@@ -14,7 +14,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "services"))
-from pcapw import Pcap, Sip, SERVER4 as PBX  # noqa: E402
+from pcapw import Sip, SERVER4 as PBX, run  # noqa: E402
 
 _N = itertools.count(1)
 UA = "Yealink SIP-T46S 66.86.0.15"
@@ -171,20 +171,5 @@ def sc_trunk(p):
 SCENARIOS = {"retx": sc_retx, "pbx": sc_pbx, "trunk": sc_trunk}
 
 
-def main(argv):
-    if len(argv) == 2 and argv[1] == "--list":
-        for k, f in SCENARIOS.items():
-            print("%-6s %s" % (k, " ".join(f.__doc__.split())))
-        return 0
-    if len(argv) != 3 or argv[1] not in SCENARIOS:
-        print(__doc__, file=sys.stderr)
-        return 2
-    p = Pcap(argv[2])
-    SCENARIOS[argv[1]](p)
-    p.close()
-    print("%s: %d frames" % (argv[2], p.frames))
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(run(sys.argv, SCENARIOS, __doc__))
