@@ -1063,6 +1063,17 @@ static void test_verified_tcp(void)
 
 /* ---- accuracy: retransmissions, the server's own requests, callee outcomes ---- */
 
+/* n requests r from ip (CSeq first, first + 1, ...), each sent `sends`
+ * times byte for byte and answered 403 each time, a second apart. */
+static void resent(const char *ip, struct req *r, unsigned first, unsigned n, unsigned sends)
+{
+	for (unsigned i = 0; i < n; i++)
+		for (unsigned k = 0; k < sends; k++) {
+			r->seq = first + i;
+			txn(T0 + (sends * i + k) * SEC, ip, r, 403, false);
+		}
+}
+
 /* A request resent byte for byte (UDP timers A and E) and answered again
  * is one failure; a request reusing the key with other bytes is another. */
 static void test_retransmissions(void)
@@ -1071,26 +1082,14 @@ static void test_retransmissions(void)
 	phone_register(T0, "198.51.100.10", "1003", 1);
 	struct req r = { "REGISTER", "1001", "pbx-client/1.0", "1001", NULL, 0 };
 	/* 6 wrong passwords, each sent and answered 3 times: 6 failures */
-	for (unsigned i = 0; i < 6; i++)
-		for (unsigned k = 0; k < 3; k++) {
-			r.seq = 10 + i;
-			txn(T0 + (3 * i + k) * SEC, "203.0.113.51", &r, 403, false);
-		}
+	resent("203.0.113.51", &r, 10, 6, 3);
 	CHECK(count_ev(EVT_BLOCK, -1, "203.0.113.51") == 0);
 	/* INVITEs alike */
 	struct req v = { "INVITE", "1004", "pbx-client/1.0", "1001", NULL, 0 };
-	for (unsigned i = 0; i < 6; i++)
-		for (unsigned k = 0; k < 3; k++) {
-			v.seq = 30 + i;
-			txn(T0 + (3 * i + k) * SEC, "203.0.113.52", &v, 403, false);
-		}
+	resent("203.0.113.52", &v, 30, 6, 3);
 	CHECK(count_ev(EVT_BLOCK, -1, "203.0.113.52") == 0);
 	/* 12 wrong passwords sent twice each: blocked at the 10th failure */
-	for (unsigned i = 0; i < 12; i++)
-		for (unsigned k = 0; k < 2; k++) {
-			r.seq = 50 + i;
-			txn(T0 + (2 * i + k) * SEC, "203.0.113.50", &r, 403, false);
-		}
+	resent("203.0.113.50", &r, 50, 12, 2);
 	const struct rec_event *b = find_ev(EVT_BLOCK, "203.0.113.50");
 	CHECK(b && b->det == DET_BAD_REGISTRATION && b->count == 10);
 	/* one key, other bytes each time: every answer counts */
