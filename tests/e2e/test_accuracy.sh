@@ -6,7 +6,8 @@
 #   retx   retransmissions count once: 6 wrong passwords, each REGISTER
 #          sent 3 times byte for byte and answered each time, are 6
 #          failures (no block); so are 6 INVITEs sent 3 times; 12 wrong
-#          passwords sent twice each are blocked at the 10th (count 10); 12
+#          passwords sent twice each (REGISTER, INVITE) are blocked at the
+#          10th (count 10); 12
 #          passwords under one reused Call-ID, CSeq and branch are 12
 #          failures (blocked: other bytes are new evidence)
 #   pbx    the server's own requests count against nobody: the PBX ringing
@@ -64,10 +65,14 @@ if replay_to "$LABEL" "$EV" "$DEFAULTS" "$TMP/retx.pcap"; then
 	c=$(block_count "$EV" 203.0.113.50)
 	[ "$c" = 10 ]
 	res "$LABEL: 12 guesses sent twice: the block says 10 failures (got $c)"
+	blocked_by "$EV" 203.0.113.54 bad_invite
+	c=$(block_count "$EV" 203.0.113.54)
+	[ "$c" = 10 ]
+	res "$LABEL: 12 INVITEs sent twice: the block says 10 failures (got $c)"
 	blocked_by "$EV" 203.0.113.53 bad_registration
 	grep -q "repeated answers ignored" "$EV.err" &&
-		[ "$(sed -n 's/.* \([0-9]*\) repeated answers ignored.*/\1/p' "$EV.err")" = 36 ]
-	res "$LABEL: the summary counts the 36 repeated answers ignored ($(grep transactions "$EV.err"))"
+		[ "$(sed -n 's/.* \([0-9]*\) repeated answers ignored.*/\1/p' "$EV.err")" = 48 ]
+	res "$LABEL: the summary counts the 48 repeated answers ignored ($(grep transactions "$EV.err"))"
 fi
 
 # ---- pbx: the server's own requests -----------------------------------------------

@@ -85,12 +85,13 @@ def sc_retx(p):
     203.0.113.51 fails 6 REGISTERs for 1001 (403), each sent 3 times byte for
     byte and answered each time (18 answers, 6 failures); 203.0.113.52 fails
     6 INVITEs to 1001 (403), each sent 3 times; 203.0.113.50 fails 12
-    REGISTERs (each sent twice); 203.0.113.53 reuses one Call-ID, CSeq and
+    REGISTERs and 203.0.113.54 12 INVITEs (each sent twice); 203.0.113.53 reuses one Call-ID, CSeq and
     branch for 12 REGISTERs with different passwords (answered 403 each)."""
     t = phones_register(p, 1795773600.0, 2)
     t = guesses(p, t, "203.0.113.51", 6, 3)
     t = guesses(p, t, "203.0.113.52", 6, 3, method="INVITE")
     t = guesses(p, t, "203.0.113.50", 12, 2)
+    t = guesses(p, t, "203.0.113.54", 12, 2, method="INVITE")
     cid, br, tag = "reuse@203.0.113.53", "z9hG4bKreuse", "treuse"
     for i in range(12):
         r = req(p, t, "203.0.113.53", PBX, "REGISTER", "1001", call_id=cid, cseq=1, branch=br, tag=tag,
