@@ -7,9 +7,9 @@
 #          sent 3 times byte for byte and answered each time, are 6
 #          failures (no block); so are 6 INVITEs sent 3 times; 12 wrong
 #          passwords sent twice each (REGISTER, INVITE) are blocked at the
-#          10th (count 10); 12
-#          passwords under one reused Call-ID, CSeq and branch are 12
-#          failures (blocked: other bytes are new evidence)
+#          10th (count 10); 12 passwords under one reused Call-ID, CSeq
+#          and branch are 12 failures (blocked: other bytes are new
+#          evidence)
 #   pbx    the server's own requests count against nobody: the PBX ringing
 #          25 phones three times (487s) and calling out through a busy
 #          trunk is never blocked, with servers inferred, with --server and
