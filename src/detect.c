@@ -242,12 +242,11 @@ static void evidence_from_msg(struct evidence *ev, const struct sip_msg *m)
 	                 : m->to.user.len ? m->to.user : m->ruri_user);
 }
 
-void det_request(struct detect *d, const struct akey *client, const struct sip_msg *m, bool tcp_verified,
-                 uint64_t ts_us)
+/* Opens the request's transaction, so that its answer can be charged;
+ * returns whether its path is verified. */
+static bool track(struct detect *d, const struct akey *client, const struct sip_msg *m, bool tcp_verified,
+                  uint64_t ts_us)
 {
-	const struct cfg_rules *r = rules_of(d, client);
-	struct dstate *s = state_of(d, client);
-	d->st.requests++;
 	/* credentials over a nonce the server sent to this address alone: the
 	 * sender reads the server's answers there (no spoofer does) */
 	enum echo_res echo = m->has_auth ? echo_check(d->echo, m->auth_nonce, &client->ip, ts_us) : ECHO_NONE;
@@ -255,6 +254,22 @@ void det_request(struct detect *d, const struct akey *client, const struct sip_m
 	if (m->method != SIP_M_ACK)
 		txn_put(d->txns, m, client, (uint8_t)((verified ? TXN_VERIFIED : 0) | (echo ? TXN_NONCE_ISSUED : 0)),
 		        ts_us);
+	return verified;
+}
+
+void det_pending(struct detect *d, const struct akey *client, const struct sip_msg *m, bool tcp_verified,
+                 uint64_t ts_us)
+{
+	track(d, client, m, tcp_verified, ts_us);
+}
+
+void det_request(struct detect *d, const struct akey *client, const struct sip_msg *m, bool tcp_verified,
+                 uint64_t ts_us)
+{
+	const struct cfg_rules *r = rules_of(d, client);
+	struct dstate *s = state_of(d, client);
+	d->st.requests++;
+	bool verified = track(d, client, m, tcp_verified, ts_us);
 	bool by_name;
 	const char *agent = blocked_agent(d, client, m, &by_name);
 	if (agent) {
@@ -388,9 +403,19 @@ static void sweep(struct detect *d, struct suspect *s, const struct txn *t, cons
 	fire(d, OBS_FIRE, DET_TOLL_FRAUD, &t->client, ts_us, n, rule->window_s, &s->ev, forgeable);
 }
 
+/* Answers that say what the callee did, not what the caller did wrong:
+ * busy (486, 600), declined (603), unavailable (480), answered elsewhere or
+ * cancelled (487).  A trunk hears them on every fourth call. */
+static bool callee_outcome(int status)
+{
+	return status == 480 || status == 486 || status == 487 || status == 600 || status == 603;
+}
+
 static void failed(struct detect *d, const struct txn *t, const struct sip_msg *m, uint64_t ts_us)
 {
 	const struct cfg_rules *r = rules_of(d, &t->client);
+	if (callee_outcome(m->status))
+		return; /* no rule counts them (README, "Which answers count") */
 	/* a challenge to a request without credentials is how every phone
 	 * starts (an office rebooting 60 phones behind one NAT): not a failure,
 	 * and no reason to start a suspect record (2.4 KB zeroed per phone) */
@@ -476,6 +501,7 @@ void det_response(struct detect *d, const struct sip_msg *m, const struct ipaddr
 void det_stats_get(const struct detect *d, struct det_stats *out)
 {
 	*out = d->st;
+	out->repeats = txn_repeats(d->txns);
 	out->tracked = atab_count(d->addrs);
 	out->evicted = atab_evictions(d->addrs);
 }

@@ -44,6 +44,7 @@ typedef void (*det_observe_fn)(void *ctx, const struct observation *o);
 
 struct det_stats {
 	uint64_t requests, responses, matched, unmatched, anomalies;
+	uint64_t repeats;  /* final answers ignored: retransmitted, or to a retransmission */
 	uint64_t fired[DET__COUNT];
 	uint64_t tracked, evicted;
 };
@@ -60,6 +61,11 @@ void det_set_config(struct detect *d, const struct config *cfg);
  * completed (decode.h): verified evidence.  So is a request whose
  * credentials echo a nonce the server sent to that address alone. */
 void det_request(struct detect *d, const struct akey *client, const struct sip_msg *m, bool tcp_verified,
+                 uint64_t ts_us);
+/* A request to an address not yet known as a server (replay, inferring
+ * the servers): nothing is judged but its answer, should that come from a
+ * server. */
+void det_pending(struct detect *d, const struct akey *client, const struct sip_msg *m, bool tcp_verified,
                  uint64_t ts_us);
 /* A response from the protected server, sent to address `to`. */
 void det_response(struct detect *d, const struct sip_msg *m, const struct ipaddr *to, uint64_t ts_us);

@@ -20,8 +20,55 @@ struct engine {
 	uint8_t ports[8192];
 	uint64_t now_us, last_expire_us;
 	struct eng_stats st;
+	struct eng_servers srv; /* inferred protected servers (replay) */
 	struct sip_msg msg; /* scratch, reused for every message */
 };
+
+/* True when the config names the protected servers: instance addresses,
+ * or the host's own (the daemon; replay's --server). */
+static bool servers_named(const struct config *c)
+{
+	bool named = c->own.n > 0;
+	for (unsigned i = 0; i < c->n_inst && !named; i++)
+		named = c->inst[i].n_addrs > 0;
+	return named;
+}
+
+/* A protected server: one the config names; else (replay) one inferred
+ * from what it sent, every address until one is (or when too many are). */
+static bool is_server(const struct engine *e, const struct ipaddr *a)
+{
+	if (!e->srv.inferring)
+		return cfg_is_protected(e->cfg, a);
+	if (e->srv.n == 0 || e->srv.overflow)
+		return true;
+	for (unsigned i = 0; i < e->srv.n; i++)
+		if (ip_eq(&e->srv.ip[i], a))
+			return true;
+	return false;
+}
+
+/* Response m from `from`: a challenge or an answer to a REGISTER is what a
+ * server sends.  Bounded: past ENG_MAX_SERVERS inference gives up (stated
+ * in the summary) and every address counts as a server again. */
+static void learn_server(struct engine *e, const struct sip_msg *m, const struct ipaddr *from)
+{
+	uint8_t why = (m->status == 401 || m->status == 407 ? ENG_SRV_CHALLENGE : 0) |
+	              (m->cseq_method == SIP_M_REGISTER && m->status >= 200 ? ENG_SRV_REGISTER : 0);
+	if (!why || !e->srv.inferring || e->srv.overflow)
+		return;
+	for (unsigned i = 0; i < e->srv.n; i++)
+		if (ip_eq(&e->srv.ip[i], from)) {
+			e->srv.why[i] |= why;
+			return;
+		}
+	if (e->srv.n == ENG_MAX_SERVERS) {
+		e->srv.overflow = true;
+		return;
+	}
+	e->srv.ip[e->srv.n] = *from;
+	e->srv.why[e->srv.n++] = why;
+}
 
 static void on_event(void *ctx, const struct event *ev)
 {
@@ -81,7 +128,8 @@ static void on_message(struct engine *e, const struct packet *p, const uint8_t *
 	}
 	if (!m->is_request) {
 		e->st.responses++;
-		if (fs->inst_src >= 0)
+		learn_server(e, m, &p->src);
+		if (fs->inst_src >= 0 && is_server(e, &p->src))
 			det_response(e->det, m, &p->dst, p->ts_us);
 		return;
 	}
@@ -89,6 +137,15 @@ static void on_message(struct engine *e, const struct packet *p, const uint8_t *
 	e->st.by_method[m->method < SIP_M__COUNT ? m->method : SIP_M_OTHER]++;
 	if (fs->inst_dst < 0)
 		return;
+	/* only requests to a protected server are evidence: not the server's
+	 * own (a PBX ringing its phones, calling out to a trunk).  While
+	 * inferring, one to an address not yet known may be to a server whose
+	 * answer will tell: its answer alone is judged, if a server sends it */
+	if (!is_server(e, &p->dst)) {
+		if (e->srv.inferring)
+			det_pending(e->det, &client, m, p->tcp_verified, p->ts_us);
+		return;
+	}
 	if (m->anomalies)
 		det_anomaly(e->det, &client, m->anomalies, NULL, p->tcp_verified, p->ts_us);
 	det_request(e->det, &client, m, p->tcp_verified, p->ts_us);
@@ -226,6 +283,7 @@ struct engine *eng_new(const struct config *cfg, vrd_event_fn fn, void *ctx)
 	e->cfg = cfg;
 	e->fn = fn;
 	e->ctx = ctx;
+	e->srv.inferring = !servers_named(cfg);
 	engine_ports(cfg, e->ports);
 	struct dec_config dc = { .port_map = e->ports, .udp_all = cfg->tftp.enabled };
 	struct dec_callbacks cb = { .deliver = on_packet, .anomaly = on_dec_anomaly, .ctx = e };
@@ -293,9 +351,15 @@ uint64_t eng_now(const struct engine *e)
 	return e->now_us;
 }
 
+void eng_servers_get(const struct engine *e, struct eng_servers *out)
+{
+	*out = e->srv;
+}
+
 void eng_set_config(struct engine *e, const struct config *cfg)
 {
 	e->cfg = cfg;
+	e->srv.inferring = !servers_named(cfg);
 	engine_ports(cfg, e->ports); /* the decoder reads the map live */
 	det_set_config(e->det, cfg);
 	svc_set_config(e->svc, cfg);

@@ -24,6 +24,20 @@ struct eng_stats {
 
 struct engine;
 
+/* The protected servers inferred in replay when the config names none (no
+ * [instance] address, no --server): an address that sent a challenge
+ * (401/407) or a final answer to a REGISTER. */
+#define ENG_MAX_SERVERS 16
+#define ENG_SRV_CHALLENGE 1u /* sent a 401 or 407 */
+#define ENG_SRV_REGISTER 2u  /* answered a REGISTER */
+struct eng_servers {
+	bool inferring;    /* the config names no server: inference is on */
+	bool overflow;     /* more than ENG_MAX_SERVERS: every address is taken as a server */
+	unsigned n;
+	struct ipaddr ip[ENG_MAX_SERVERS];
+	uint8_t why[ENG_MAX_SERVERS]; /* ENG_SRV_* bits */
+};
+
 /* Builds the pipeline for cfg (which must outlive the engine); events go to
  * fn.  Returns NULL on allocation failure. */
 struct engine *eng_new(const struct config *cfg, vrd_event_fn fn, void *ctx);
@@ -37,6 +51,8 @@ void eng_frame(struct engine *e, int link, const uint8_t *frame, size_t caplen, 
 void eng_tick(struct engine *e, uint64_t now_us);
 
 void eng_stats_get(const struct engine *e, struct eng_stats *out);
+/* The servers inferred so far (see struct eng_servers). */
+void eng_servers_get(const struct engine *e, struct eng_servers *out);
 
 /* Switches to a new config (same max_tracked; cfg must outlive the engine)
  * and applies its lists at once. */

@@ -27,10 +27,13 @@ static const char usage[] =
 	"Protects SIP servers: watches SIP traffic, detects attacks, blocks attackers.\n"
 	"\n"
 	"commands:\n"
-	"  replay [-c FILE] [--db DB] PCAP...\n"
+	"  replay [-c FILE] [--db DB] [--server ADDR]... PCAP...\n"
 	"                             run the engine over pcap/pcapng files, packet time as\n"
 	"                             the clock; events as JSON lines on stdout, a summary\n"
-	"                             on stderr; --db also records them in database DB\n"
+	"                             on stderr; --db also records them in database DB;\n"
+	"                             --server names a protected server (else [instance]\n"
+	"                             address, else inferred: who sends challenges and\n"
+	"                             answers to REGISTER)\n"
 	"  run [-c FILE]              run the daemon in the foreground: live capture,\n"
 	"                             firewall blocking, control socket (root)\n"
 	"  ctl [-s SOCK] COMMAND...   control a running daemon: status, list, block,\n"
@@ -102,13 +105,21 @@ static struct config *load_config(const char *path)
 	return cfg_defaults();
 }
 
-/* Parses -c (and --db where db_path is not NULL) and leaves optind at the
- * first operand; returns -1 on a bad option. */
-static int parse_opts(int argc, char **argv, const char **cfg_path, const char **db_path)
+/* replay's own options. */
+struct replay_opts {
+	const char *db;                    /* --db */
+	const char *server[ENG_MAX_SERVERS]; /* --server, repeatable */
+	unsigned n_server;
+};
+
+/* Parses -c (and --db, --server where ro is not NULL) and leaves optind at
+ * the first operand; returns -1 on a bad option. */
+static int parse_opts(int argc, char **argv, const char **cfg_path, struct replay_opts *ro)
 {
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "db", required_argument, NULL, 'd' },
+		{ "server", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -118,9 +129,14 @@ static int parse_opts(int argc, char **argv, const char **cfg_path, const char *
 		switch (ch) {
 		case 'c': *cfg_path = optarg; break;
 		case 'd':
-			if (!db_path)
+			if (!ro)
 				return -1;
-			*db_path = optarg;
+			ro->db = optarg;
+			break;
+		case 's':
+			if (!ro || ro->n_server == ENG_MAX_SERVERS)
+				return -1;
+			ro->server[ro->n_server++] = optarg;
 			break;
 		case 'h': fputs(usage, stdout); exit(0);
 		default: return -1;
@@ -157,19 +173,63 @@ static void print_summary(const struct eng_stats *s, int files, double elapsed)
 	for (int d = 0; d < DET__COUNT; d++)
 		fprintf(stderr, " %s %llu", det_name((enum detector)d), (unsigned long long)s->vrd.by_det[d]);
 	fputc('\n', stderr);
+	fprintf(stderr, "  transactions: %llu final answers matched, %llu repeated answers ignored (retransmissions)\n",
+	        (unsigned long long)s->det.matched, (unsigned long long)s->det.repeats);
 	fprintf(stderr, "  addresses tracked: %llu (evicted %llu)\n",
 	        (unsigned long long)s->det.tracked, (unsigned long long)s->det.evicted);
 	fprintf(stderr, "  elapsed %.3f s, %.0f messages/s\n", elapsed,
 	        elapsed > 0 ? (double)s->sip_messages / elapsed : 0.0);
 }
 
+/* --server ADDR: the host's own addresses in replay (protected, never
+ * blocked), as the daemon's interfaces are live.  -1 on a bad address. */
+static int add_servers(struct config *cfg, const struct replay_opts *ro)
+{
+	for (unsigned i = 0; i < ro->n_server; i++) {
+		struct ipprefix p;
+		if (!prefix_parse(&p, ro->server[i]) || cfg_prefixes_add(&cfg->own, &p) != 0) {
+			fprintf(stderr, "sipwarden replay: --server %s: not an address or prefix\n", ro->server[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Which addresses were taken as the protected servers, and why. */
+static void print_servers(const struct config *cfg, const struct engine *eng)
+{
+	char buf[IP_STRLEN];
+	struct eng_servers sv;
+	eng_servers_get(eng, &sv);
+	fprintf(stderr, "  protected servers:");
+	for (size_t i = 0; i < cfg->own.n; i++)
+		fprintf(stderr, " %s (--server)", prefix_format(&cfg->own.v[i], buf));
+	for (unsigned i = 0; i < cfg->n_inst; i++)
+		for (unsigned k = 0; k < cfg->inst[i].n_addrs; k++)
+			fprintf(stderr, " %s ([instance %s] address)", prefix_format(&cfg->inst[i].addrs[k], buf),
+			        cfg->inst[i].name);
+	for (unsigned i = 0; sv.inferring && !sv.overflow && i < sv.n; i++)
+		fprintf(stderr, " %s (inferred: %s%s%s)", ip_format(&sv.ip[i], buf),
+		        sv.why[i] & ENG_SRV_CHALLENGE ? "sent challenges" : "",
+		        sv.why[i] == (ENG_SRV_CHALLENGE | ENG_SRV_REGISTER) ? ", " : "",
+		        sv.why[i] & ENG_SRV_REGISTER ? "answered REGISTER" : "");
+	if (sv.inferring && sv.overflow)
+		fprintf(stderr, " every address (more than %d sent challenges or answered REGISTER: name them with --server)",
+		        ENG_MAX_SERVERS);
+	else if (sv.inferring && !sv.n)
+		fprintf(stderr, " every address (none sent a challenge or answered a REGISTER)");
+	fputc('\n', stderr);
+}
+
 static int cmd_replay(int argc, char **argv)
 {
-	const char *cfg_path = NULL, *db_path = NULL;
-	if (parse_opts(argc, argv, &cfg_path, &db_path) < 0) {
+	const char *cfg_path = NULL;
+	struct replay_opts ro = { 0 };
+	if (parse_opts(argc, argv, &cfg_path, &ro) < 0) {
 		fputs(usage, stderr);
 		return 2;
 	}
+	const char *db_path = ro.db;
 	if (optind >= argc) {
 		fprintf(stderr, "sipwarden replay: no pcap file given\n");
 		return 2;
@@ -177,6 +237,10 @@ static int cmd_replay(int argc, char **argv)
 	struct config *cfg = load_config(cfg_path);
 	if (!cfg)
 		return 2;
+	if (add_servers(cfg, &ro) != 0) {
+		cfg_free(cfg);
+		return 2;
+	}
 	static char outbuf[1 << 16];
 	struct replay_ctx r = { .out = stdout };
 	if (db_path) {
@@ -219,6 +283,7 @@ static int cmd_replay(int argc, char **argv)
 	struct eng_stats st;
 	eng_stats_get(r.eng, &st);
 	print_summary(&st, files, mono_now() - t0);
+	print_servers(cfg, r.eng);
 	eng_free(r.eng);
 	cfg_free(cfg);
 	return rc;

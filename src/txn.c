@@ -28,6 +28,7 @@ struct idx {
  * one after the other in s[]. */
 struct body {
 	alignas(64) struct akey client;
+	uint64_t fp;    /* what a retransmission repeats (txn_fingerprint) */
 	uint8_t method;
 	bool has_auth;
 	uint8_t trust;
@@ -40,6 +41,8 @@ struct txtab {
 	uint32_t mask;
 	uint64_t ttl_us;
 	uint64_t *used;  /* a bit per index entry: h != 0 */
+	uint64_t *done;  /* a bit per index entry: a final answer was seen */
+	uint64_t repeats; /* final answers to an answered transaction, ignored */
 	struct idx *ix;
 	struct hash_key key;
 	struct body *b;  /* in braw, aligned */
@@ -56,9 +59,10 @@ struct txtab *txn_new(uint32_t cap, uint32_t ttl_ms)
 	if (!t)
 		return NULL;
 	t->used = calloc(n / 64, sizeof *t->used);
+	t->done = calloc(n / 64, sizeof *t->done);
 	t->ix = calloc(n, sizeof *t->ix);
 	t->braw = calloc(n + 1, sizeof *t->b);
-	if (!t->used || !t->ix || !t->braw) {
+	if (!t->used || !t->done || !t->ix || !t->braw) {
 		txn_free(t);
 		return NULL;
 	}
@@ -74,6 +78,7 @@ void txn_free(struct txtab *t)
 {
 	if (t) {
 		free(t->used);
+		free(t->done);
 		free(t->ix);
 		free(t->braw);
 		free(t);
@@ -86,6 +91,19 @@ void txn_free(struct txtab *t)
 static inline bool is_used(const struct txtab *t, uint32_t k)
 {
 	return t->used[k / 64] >> (k % 64) & 1;
+}
+
+static inline bool is_done(const struct txtab *t, uint32_t k)
+{
+	return t->done[k / 64] >> (k % 64) & 1;
+}
+
+static inline void set_bit(uint64_t *map, uint32_t k, bool on)
+{
+	if (on)
+		map[k / 64] |= 1ull << (k % 64);
+	else
+		map[k / 64] &= ~(1ull << (k % 64));
 }
 
 /* Appends at most n-1 bytes of s at *p (no sanitising: done when the text
@@ -150,26 +168,49 @@ static uint64_t txn_hash(const struct txtab *t, const struct sip_msg *m)
 	return h | 1; /* never 0, which marks a free slot */
 }
 
-void txn_put(struct txtab *t, const struct sip_msg *m, const struct akey *client, uint8_t trust, uint64_t ts_us)
+/* What a retransmission repeats: over UDP a client resends its request
+ * byte for byte (RFC 3261 timers A and E), so the whole message; a request
+ * reusing the key with other credentials or another user is new evidence. */
+static uint64_t txn_fingerprint(const struct txtab *t, const struct sip_msg *m)
 {
-	uint64_t h = txn_hash(t, m);
-	struct idx *slot = NULL;
+	if (!m->method_s.p || !m->body.p || m->body.p + m->body.len < m->method_s.p)
+		return hash_bytes(m->ruri.p, m->ruri.len, t->key);
+	return hash_bytes(m->method_s.p, (size_t)(m->body.p + m->body.len - m->method_s.p), t->key);
+}
+
+/* The entry for a new request with hash h: the same transaction, a free or
+ * stale entry, else the oldest answered one of the run, else the oldest. */
+static struct idx *slot_for(struct txtab *t, uint64_t h, uint64_t ts_us)
+{
+	struct idx *old = NULL, *answered = NULL;
 	for (uint32_t i = 0; i < PROBE; i++) {
 		uint32_t k = (uint32_t)(h + i) & t->mask;
 		struct idx *e = &t->ix[k];
-		if (!is_used(t, k) || e->h == h || e->ts_us + t->ttl_us < ts_us) {
-			slot = e; /* same transaction (retransmission), free or stale */
-			break;
-		}
-		if (!slot || e->ts_us < slot->ts_us)
-			slot = e; /* otherwise the oldest of the run */
+		if (!is_used(t, k) || e->h == h || e->ts_us + t->ttl_us < ts_us)
+			return e;
+		if (is_done(t, k) && (!answered || e->ts_us < answered->ts_us))
+			answered = e;
+		if (!old || e->ts_us < old->ts_us)
+			old = e;
 	}
+	return answered ? answered : old;
+}
+
+void txn_put(struct txtab *t, const struct sip_msg *m, const struct akey *client, uint8_t trust, uint64_t ts_us)
+{
+	uint64_t h = txn_hash(t, m), fp = txn_fingerprint(t, m);
+	struct idx *slot = slot_for(t, h, ts_us);
 	uint32_t k = (uint32_t)(slot - t->ix);
-	t->used[k / 64] |= 1ull << (k % 64);
+	/* a retransmission of an answered request: its answer was counted */
+	if (is_used(t, k) && slot->h == h && is_done(t, k) && slot->ts_us + t->ttl_us >= ts_us && t->b[k].fp == fp)
+		return;
+	set_bit(t->used, k, true);
+	set_bit(t->done, k, false);
 	slot->h = h;
 	slot->ts_us = ts_us;
 	struct body *b = &t->b[k];
 	b->client = *client;
+	b->fp = fp;
 	b->method = (uint8_t)m->method;
 	b->has_auth = m->has_auth;
 	b->trust = trust;
@@ -193,13 +234,15 @@ const struct txn *txn_match(struct txtab *t, const struct sip_msg *m, uint64_t t
 			continue;
 		if (e->ts_us + t->ttl_us < ts_us)
 			return NULL;
+		if (is_done(t, k)) {
+			t->repeats++; /* a retransmitted answer, or one to a retransmission */
+			return NULL;
+		}
 		const struct body *b = &t->b[k];
 		struct txn *o = &t->out;
 		o->ts_us = e->ts_us;
-		if (m->status >= 200) {
-			e->h = 0; /* the caller reads the copy */
-			t->used[k / 64] &= ~(1ull << (k % 64));
-		}
+		if (m->status >= 200)
+			set_bit(t->done, k, true); /* kept until stale, for the retransmissions */
 		o->h = e->h;
 		o->client = b->client;
 		o->method = b->method;
@@ -212,4 +255,9 @@ const struct txn *txn_match(struct txtab *t, const struct sip_msg *m, uint64_t t
 		return o;
 	}
 	return NULL;
+}
+
+uint64_t txn_repeats(const struct txtab *t)
+{
+	return t->repeats;
 }

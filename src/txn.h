@@ -1,7 +1,8 @@
 /* txn: a bounded table of open SIP transactions, so that a response from
  * the protected server can be charged to the address that sent the request.
- * Fixed size, no allocation after creation; the oldest entry of a probe run
- * is overwritten when the table is busy. */
+ * Fixed size, no allocation after creation; when a probe run is full, its
+ * oldest answered entry is overwritten, else its oldest.  Answered entries
+ * stay until stale, so retransmissions and repeated answers count once. */
 #ifndef SW_TXN_H
 #define SW_TXN_H
 
@@ -37,9 +38,13 @@ void txn_free(struct txtab *t);
 
 /* Records request m from client; trust: TXN_* bits. */
 void txn_put(struct txtab *t, const struct sip_msg *m, const struct akey *client, uint8_t trust, uint64_t ts_us);
-/* Finds the request that response m answers; removes it when the response
- * is final (>= 200).  The returned entry is valid until the next txn_put.
- * Returns NULL when the request was not seen or is stale. */
+/* Finds the request that response m answers; a final response (>= 200)
+ * marks it answered.  The returned entry is valid until the next txn_put.
+ * Returns NULL when the request was not seen, is stale, or was answered
+ * already: a retransmitted request (the same key and bytes) keeps that
+ * mark, so its repeated answer counts once. */
 const struct txn *txn_match(struct txtab *t, const struct sip_msg *m, uint64_t ts_us);
+/* How many final answers were ignored as repeats. */
+uint64_t txn_repeats(const struct txtab *t);
 
 #endif

@@ -1088,6 +1088,139 @@ static void test_agent_tokens(void)
 	}
 }
 
+/* ---- accuracy: retransmissions, the server's own requests, callee outcomes ---- */
+
+/* n requests r from ip (CSeq first, first + 1, ...), each sent `sends`
+ * times byte for byte and answered 403 each time, a second apart. */
+static void resent(const char *ip, struct req *r, unsigned first, unsigned n, unsigned sends)
+{
+	for (unsigned i = 0; i < n; i++)
+		for (unsigned k = 0; k < sends; k++) {
+			r->seq = first + i;
+			txn(T0 + (sends * i + k) * SEC, ip, r, 403, false);
+		}
+}
+
+/* A request resent byte for byte (UDP timers A and E) and answered again
+ * is one failure; a request reusing the key with other bytes is another. */
+static void test_retransmissions(void)
+{
+	setup(NULL);
+	phone_register(T0, "198.51.100.10", "1003", 1);
+	struct req r = { "REGISTER", "1001", "pbx-client/1.0", "1001", NULL, 0 };
+	/* 6 wrong passwords, each sent and answered 3 times: 6 failures */
+	resent("203.0.113.51", &r, 10, 6, 3);
+	CHECK(count_ev(EVT_BLOCK, -1, "203.0.113.51") == 0);
+	/* INVITEs alike */
+	struct req v = { "INVITE", "1004", "pbx-client/1.0", "1001", NULL, 0 };
+	resent("203.0.113.52", &v, 30, 6, 3);
+	CHECK(count_ev(EVT_BLOCK, -1, "203.0.113.52") == 0);
+	/* 12 wrong passwords sent twice each: blocked at the 10th failure */
+	resent("203.0.113.50", &r, 50, 12, 2);
+	const struct rec_event *b = find_ev(EVT_BLOCK, "203.0.113.50");
+	CHECK(b && b->det == DET_BAD_REGISTRATION && b->count == 10);
+	/* one key, other bytes each time: every answer counts */
+	const char *uas[] = { "a/1", "b/1", "c/1", "d/1", "e/1", "f/1", "g/1", "h/1", "i/1", "j/1" };
+	for (unsigned i = 0; i < 10; i++) {
+		struct req w = { "REGISTER", "1001", uas[i], "1001", NULL, 77 };
+		txn(T0 + i * SEC, "203.0.113.53", &w, 403, false);
+	}
+	CHECK(count_ev(EVT_BLOCK, DET_BAD_REGISTRATION, "203.0.113.53") == 1);
+	struct eng_stats st;
+	eng_stats_get(eng, &st);
+	CHECK(st.det.repeats == 6 * 2 + 6 * 2 + 12);
+}
+
+/* The PBX rings 25 phones (INVITEs from the PBX, answered 487) and a
+ * sweeper INVITEs 12 numbers at the PBX (404). */
+static void pbx_day(uint64_t t)
+{
+	phone_register(t, "198.51.100.10", "1003", 1);
+	server = "198.51.100.30"; /* the phones answer: txn() from the PBX to them */
+	for (unsigned i = 0; i < 25; i++) {
+		char ph[32], user[16];
+		snprintf(ph, sizeof ph, "198.51.100.%u", 30 + i);
+		snprintf(user, sizeof user, "20%02u", i);
+		server = ph;
+		struct req inv = { "INVITE", user, "Asterisk PBX", NULL, NULL, 500 + i };
+		txn(t + SEC + i * 1000, "198.51.100.1", &inv, i ? 487 : 200, false);
+	}
+	server = "198.51.100.1";
+	for (unsigned i = 0; i < 12; i++) {
+		char dest[16];
+		snprintf(dest, sizeof dest, "44%05u", i);
+		struct req w = { "INVITE", dest, "sweeper", NULL, NULL, 600 + i };
+		txn(t + 2 * SEC + i * SEC, "203.0.113.66", &w, 404, false);
+	}
+}
+
+static void test_server_own_requests(void)
+{
+	struct eng_servers sv;
+	/* inferred: the PBX challenged the phone and answered its REGISTER */
+	setup(NULL);
+	pbx_day(T0);
+	CHECK(count_ev(EVT_BLOCK, -1, "198.51.100.1") == 0);
+	CHECK(count_ev(EVT_BLOCK, -1, "203.0.113.66") == 1);
+	eng_servers_get(eng, &sv);
+	CHECK(sv.inferring && !sv.overflow && sv.n == 1);
+	char buf[IP_STRLEN];
+	CHECK(sv.n == 1 && !strcmp(ip_format(&sv.ip[0], buf), "198.51.100.1") &&
+	      sv.why[0] == (ENG_SRV_CHALLENGE | ENG_SRV_REGISTER));
+	/* named: the host's own address (replay's --server) */
+	setup(NULL);
+	struct ipprefix own;
+	CHECK(prefix_parse(&own, "198.51.100.1") && cfg_prefixes_add(&cfg->own, &own) == 0);
+	eng_set_config(eng, cfg);
+	pbx_day(T0);
+	CHECK(count_ev(EVT_BLOCK, -1, "198.51.100.1") == 0);
+	CHECK(count_ev(EVT_BLOCK, -1, "203.0.113.66") == 1);
+	eng_servers_get(eng, &sv);
+	CHECK(!sv.inferring);
+	/* named: an [instance] address */
+	setup("[instance pbx]\naddress = 198.51.100.1\nsip_ports = 5060\n");
+	pbx_day(T0);
+	CHECK(count_ev(EVT_BLOCK, -1, "198.51.100.1") == 0);
+	CHECK(count_ev(EVT_BLOCK, -1, "203.0.113.66") == 1);
+	/* more than ENG_MAX_SERVERS answer REGISTERs: inference gives up and
+	 * every address is a server again (the summary says so) */
+	setup(NULL);
+	for (unsigned i = 0; i <= ENG_MAX_SERVERS; i++) {
+		char srv[32];
+		snprintf(srv, sizeof srv, "198.51.100.%u", 100 + i);
+		server = srv;
+		struct req r = { "REGISTER", "1003", "Yealink", NULL, NULL, 900 + i };
+		txn(T0 + i * 1000, "198.51.100.10", &r, 200, false);
+	}
+	server = "198.51.100.1";
+	eng_servers_get(eng, &sv);
+	CHECK(sv.inferring && sv.overflow);
+}
+
+/* A trunk's calls answered busy, declined, unavailable or cancelled are no
+ * failures of the trunk; a sweep answered 404 is. */
+static void test_callee_outcomes(void)
+{
+	static const int outcome[] = { 486, 200, 600, 200, 603, 486, 480, 200, 487, 200 };
+	setup(NULL);
+	phone_register(T0, "198.51.100.10", "1003", 1);
+	for (unsigned i = 0; i < 40; i++) {
+		char dest[16];
+		snprintf(dest, sizeof dest, "5550%03u", i);
+		struct req c = { "INVITE", dest, "Sonus SBC", NULL, NULL, 100 + i };
+		txn(T0 + SEC + i * 300000, "203.0.113.200", &c, outcome[i % 10], false);
+	}
+	CHECK(count_ev(EVT_BLOCK, -1, "203.0.113.200") == 0);
+	for (unsigned i = 0; i < 10; i++) {
+		char dest[16];
+		snprintf(dest, sizeof dest, "44%05u", i);
+		struct req w = { "INVITE", dest, "sweeper", NULL, NULL, 200 + i };
+		txn(T0 + 20 * SEC + i * SEC, "203.0.113.77", &w, i % 2 ? 404 : 484, false);
+	}
+	const struct rec_event *b = find_ev(EVT_BLOCK, "203.0.113.77");
+	CHECK(b && (b->det == DET_TOLL_FRAUD || b->det == DET_BAD_INVITE));
+}
+
 int main(void)
 {
 	test_phone_and_guesser();
@@ -1111,6 +1244,9 @@ int main(void)
 	test_verified_tcp();
 	test_echo_table();
 	test_agent_tokens();
+	test_retransmissions();
+	test_server_own_requests();
+	test_callee_outcomes();
 	eng_free(eng);
 	cfg_free(cfg);
 	return T_DONE();

@@ -340,19 +340,24 @@ SCENARIOS = {"sweep": sc_sweep, "tolldest": sc_tolldest, "distributed": sc_distr
              "aggregate": sc_aggregate, "spoof": sc_spoof, "spoofagg": sc_spoofagg}
 
 
-def main(argv):
+def run(argv, scenarios, doc):
+    """The command line of a scenario writer: SCENARIO OUT.pcap, or --list."""
     if len(argv) == 2 and argv[1] == "--list":
-        for k, f in SCENARIOS.items():
+        for k, f in scenarios.items():
             print("%-12s %s" % (k, " ".join(f.__doc__.split())))
         return 0
-    if len(argv) != 3 or argv[1] not in SCENARIOS:
-        print(__doc__, file=sys.stderr)
+    if len(argv) != 3 or argv[1] not in scenarios:
+        print(doc, file=sys.stderr)
         return 2
     p = Pcap(argv[2])
-    SCENARIOS[argv[1]](p)
+    scenarios[argv[1]](p)
     p.close()
     print("%s: %d frames" % (argv[2], p.frames))
     return 0
+
+
+def main(argv):
+    return run(argv, SCENARIOS, __doc__)
 
 
 if __name__ == "__main__":
