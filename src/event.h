@@ -31,7 +31,12 @@ struct evidence {
 	uint32_t methods;              /* bit (1 << enum sip_method) per method seen */
 	char anomaly[32];              /* anomaly reason code, for anomaly events */
 	uint8_t n_addrs;
-	struct ipaddr addrs[EVD_MAX_ADDRS]; /* other addresses involved (distributed guessing) */
+	struct ipaddr addrs[EVD_MAX_ADDRS]; /* other addresses involved (distributed guessing);
+	                                     * for an aggregate block, its members: the
+	                                     * blocked hosts that made it */
+	uint8_t n_except;
+	struct ipprefix except[EVD_MAX_ADDRS]; /* aggregate block: whitelisted prefixes
+	                                        * inside it (they keep passing) */
 	uint64_t first_us;             /* first offending message seen (0 = unknown) */
 	uint8_t n_lines;               /* the last offending requests, oldest first */
 	char lines[EVD_MAX_LINES][EVD_LINE_LEN]; /* "REGISTER sip:pbx SIP/2.0 -> 403", sanitised */
