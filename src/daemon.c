@@ -109,6 +109,8 @@ static void ct_batch(void *ctx, void *items, size_t n)
 void daemon_allow_sync(struct daemon *d)
 {
 	const struct cfg_prefixes *wl = &d->cfg->whitelist;
+	if (!d->fw)
+		return; /* no firewall (yet): fw_open's caller syncs */
 	struct ipprefix *v = malloc((wl->n ? wl->n : 1) * sizeof *v);
 	if (!v) {
 		fw_error(d, "whitelist", "out of memory");
