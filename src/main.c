@@ -157,6 +157,9 @@ static void print_summary(const struct eng_stats *s, int files, double elapsed)
 	for (int d = 0; d < DET__COUNT; d++)
 		fprintf(stderr, " %s %llu", det_name((enum detector)d), (unsigned long long)s->vrd.by_det[d]);
 	fputc('\n', stderr);
+	if (s->vrd.inside_prefix)
+		fprintf(stderr, "  not blocked on their own, inside a blocked prefix: %llu\n",
+		        (unsigned long long)s->vrd.inside_prefix);
 	fprintf(stderr, "  addresses tracked: %llu (evicted %llu)\n",
 	        (unsigned long long)s->det.tracked, (unsigned long long)s->det.evicted);
 	fprintf(stderr, "  elapsed %.3f s, %.0f messages/s\n", elapsed,

@@ -174,6 +174,8 @@ if replay_to "$LABEL" "$EV" "$DEFAULTS" "$TMP/aggregate.pcap"; then
 	check "$LABEL: exactly 2 aggregate blocks" [ "$(evcount "$EV" "e['detector']=='aggregate'")" = 2 ]
 	check "$LABEL: 203.0.113.30, guessing inside the blocked /24, gets no block of its own" \
 		[ "$(evcount "$EV" "e['event']=='block' and e['ip']=='203.0.113.30'")" = 0 ]
+	check "$LABEL: ... the replay summary counts it (not blocked on their own, inside a blocked prefix: 1)" \
+		grep -q 'not blocked on their own, inside a blocked prefix: 1$' "$EV.err"
 	never_blocked "$EV" $PHONE
 fi
 LABEL="c aggregate (whitelist = 203.0.113.10, 2001:db8:5::10)" EV=$TMP/agg.wl
