@@ -21,7 +21,7 @@
 #   holes         a prefix block stays one set element with whitelisted holes:
 #                 the whitelisted host inside still reaches Kamailio (accept
 #                 rule ahead of the drop sets), a neighbour does not; "ctl
-#                 whitelist add/del" opens and closes a hole at once
+#                 whitelist add/del" and a reload open and close a hole at once
 #   persistence   kill -9, restart: a manual 300 s block is still in the set
 #                 with its remaining time and in ctl list; block_threshold = 2
 #                 counts across restarts (the third dynamic block is permanent)
@@ -185,7 +185,7 @@ attack_until_blocked() {
 # kam_seen SRC: how many requests Kamailio logged from SRC with our probe's UA.
 kam_seen() { grep -c "from $1:.*ua=\[sipwarden-e2e-client\]" "$KLOG"; }
 
-write_conf() { # write_conf FILE BLOCK_TIME KEEP(yes|no|"")
+write_conf() { # write_conf FILE BLOCK_TIME KEEP(yes|no|"") [MORE_WHITELIST]
 	{
 		echo "# written by test_daemon.sh"
 		echo "[general]"
@@ -203,7 +203,7 @@ write_conf() { # write_conf FILE BLOCK_TIME KEEP(yes|no|"")
 		echo "[sip]"
 		echo "bad_registrations = 5/1m"
 		echo "[lists]"
-		echo "whitelist = 127.0.0.0/8, ::1, $WL"
+		echo "whitelist = 127.0.0.0/8, ::1, $WL${4:+, $4}"
 		echo "blacklist = $BLNET, $BL1"
 		echo "[firewall]"
 		echo "backend = $BACKEND"
@@ -639,12 +639,16 @@ run_backend() {
 	out=$(ctl reload 2>&1); rc=$?
 	check "$L ctl reload with the broken file: non-zero exit ($rc), file:line error ($out)" \
 		fails_with $rc "$out" "$CONF:$line:"
-	write_conf "$CONF" 7s ""
+	write_conf "$CONF" 7s "" $M6
 	kill -HUP "$DPID"
-	check "$L SIGHUP with block_time = 7s: 'configuration reloaded'" \
+	check "$L SIGHUP with block_time = 7s, [$M6] whitelisted: 'configuration reloaded'" \
 		ns_wait_for 5 grep -q '^sipwarden: configuration reloaded' "$DLOG"
 	bt=$(status_get 'd["config"]["block_time_s"]')
 	check "$L ... ctl status --json shows block_time_s 7 (got '$bt')" [ "$bt" = 7 ]
+	check "$L ... ctl block 2001:db8:80::/64 60" quiet ctl block 2001:db8:80::/64 60
+	check "$L ... [$M6], whitelisted by the reload, still reaches Kamailio" options_answered m $M6 2
+	check "$L ... its neighbour [$WL6] gets no answer" options_unanswered wl $WL6 1.0
+	check "$L ... ctl unblock 2001:db8:80::/64" quiet ctl unblock 2001:db8:80::/64
 	ctl block $DEF >/dev/null 2>&1
 	e=$(elem $DEF)
 	check "$L ... a new block without a duration lasts 7 s (got '${e:-absent}' left)" between "${e:-0}" 5 7
