@@ -21,7 +21,8 @@
 #   holes         a prefix block stays one set element with whitelisted holes:
 #                 the whitelisted host inside still reaches Kamailio (accept
 #                 rule ahead of the drop sets), a neighbour does not; "ctl
-#                 whitelist add/del" and a reload open and close a hole at once
+#                 whitelist add/del" opens and closes a hole at once, a reload
+#                 opens one
 #   persistence   kill -9, restart: a manual 300 s block is still in the set
 #                 with its remaining time and in ctl list; block_threshold = 2
 #                 counts across restarts (the third dynamic block is permanent)
