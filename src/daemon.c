@@ -38,6 +38,7 @@
 
 struct fw_op {
 	bool unblock;
+	bool allow;                 /* no entry: apply d->allow if it changed */
 	struct fw_entry e;
 };
 
@@ -105,8 +106,49 @@ static void ct_batch(void *ctx, void *items, size_t n)
 		fw_error(d, "conntrack flush", err);
 }
 
+void daemon_allow_sync(struct daemon *d)
+{
+	const struct cfg_prefixes *wl = &d->cfg->whitelist;
+	if (!d->fw)
+		return; /* no firewall (yet): fw_open's caller syncs */
+	struct ipprefix *v = malloc((wl->n ? wl->n : 1) * sizeof *v);
+	if (!v) {
+		fw_error(d, "whitelist", "out of memory");
+		return;
+	}
+	memcpy(v, wl->v, wl->n * sizeof *v);
+	pthread_mutex_lock(&d->fw_mu);
+	free(d->allow);
+	d->allow = v;
+	d->n_allow = wl->n;
+	d->allow_dirty = true;
+	pthread_mutex_unlock(&d->fw_mu);
+	struct fw_op op = { .allow = true };
+	if (d->fw_w && !worker_push(d->fw_w, &op))
+		fw_error(d, "queue", "firewall queue full, whitelist update waits for the next batch");
+}
+
+/* The firewall's accept set = d->allow, when it changed. */
+static void fw_apply_allow(struct daemon *d)
+{
+	char err[512];
+	pthread_mutex_lock(&d->fw_mu);
+	struct ipprefix *v = d->allow_dirty ? d->allow : NULL;
+	size_t n = d->n_allow;
+	if (v) {
+		d->allow = NULL;
+		d->n_allow = 0;
+		d->allow_dirty = false;
+	}
+	pthread_mutex_unlock(&d->fw_mu);
+	if (v && fw_allow(d->fw, v, n, err, sizeof err) != 0)
+		fw_error(d, "whitelist", err);
+	free(v);
+}
+
 /* Applies a batch in order, as runs of blocks and runs of unblocks, so a
- * block queued after an unblock of the same address stays in force. */
+ * block queued after an unblock of the same address stays in force; a
+ * changed whitelist first. */
 static void fw_batch(void *ctx, void *items, size_t n)
 {
 	struct daemon *d = ctx;
@@ -114,14 +156,17 @@ static void fw_batch(void *ctx, void *items, size_t n)
 	static struct fw_entry blocks[FW_BATCH];
 	static struct ipprefix unblocks[FW_BATCH];
 	char err[512];
+	fw_apply_allow(d);
 	for (size_t i = 0; i < n;) {
 		size_t k = 0;
-		if (!ops[i].unblock) {
-			while (i < n && !ops[i].unblock)
+		if (ops[i].allow) {
+			i++;
+		} else if (!ops[i].unblock) {
+			while (i < n && !ops[i].unblock && !ops[i].allow)
 				blocks[k++] = ops[i++].e;
 			fw_apply_blocks(d, blocks, k);
 		} else {
-			while (i < n && ops[i].unblock)
+			while (i < n && ops[i].unblock && !ops[i].allow)
 				unblocks[k++] = ops[i++].e.ip;
 			if (fw_unblock(d->fw, unblocks, k, err, sizeof err) != 0)
 				fw_error(d, "unblock", err);
@@ -160,7 +205,7 @@ static void on_event(void *ctx, const struct event *e)
 	evt_json(e, line, sizeof line);
 	logf_("%s", line);
 	if (e->type == EVT_BLOCK || e->type == EVT_UNBLOCK) {
-		struct fw_op op = { e->type == EVT_UNBLOCK, { e->ip, e->duration_s > 0 ? (uint32_t)e->duration_s : 0 } };
+		struct fw_op op = { e->type == EVT_UNBLOCK, false, { e->ip, e->duration_s > 0 ? (uint32_t)e->duration_s : 0 } };
 		if (!worker_push(d->fw_w, &op))
 			fw_error(d, "queue", "firewall queue full, operation dropped");
 	}
@@ -448,6 +493,8 @@ static int start(struct daemon *d)
 		logf_("firewall (%s): %s", fc.backend, err);
 		return -1;
 	}
+	daemon_allow_sync(d); /* no worker yet: applied here */
+	fw_apply_allow(d);
 	d->eng = eng_new(d->cfg, on_event, d);
 	d->ct = ct_open(err, sizeof err);
 	if (!d->ct) {
@@ -538,6 +585,7 @@ int daemon_reload(struct daemon *d, FILE *errs)
 		fprintf(errs, "note: [http] listen and TLS changes take effect at restart\n");
 	cfg_free(d->cfg);
 	d->cfg = c;
+	daemon_allow_sync(d);
 	logf_("configuration reloaded from %s", d->cfg_path);
 	return 0;
 }
@@ -642,6 +690,7 @@ static void stop(struct daemon *d)
 		close(d->sig_fd);
 	if (d->timer_fd >= 0)
 		close(d->timer_fd);
+	free(d->allow);
 	cfg_free(d->cfg);
 }
 

@@ -41,8 +41,11 @@ struct daemon {
 	uint64_t started_us, last_purge_us;
 	uint64_t kernel_recv, kernel_drop;
 	_Atomic uint64_t fw_ops, fw_errors, store_errors;
-	pthread_mutex_t fw_mu;      /* guards fw_last_error */
+	pthread_mutex_t fw_mu;      /* guards fw_last_error, allow, allow_dirty */
 	char fw_last_error[1024];   /* written by the firewall worker */
+	struct ipprefix *allow;     /* the whitelist, for the firewall worker */
+	size_t n_allow;
+	bool allow_dirty;           /* allow changed: the worker applies it */
 	bool running;
 };
 
@@ -52,6 +55,9 @@ int daemon_main(const char *cfg_path);
 /* Re-reads the config file; on errors (written to errs) keeps the running
  * config and returns -1. */
 int daemon_reload(struct daemon *d, FILE *errs);
+/* Hands the current whitelist to the firewall worker, which makes the
+ * firewall's accept set match it.  Call whenever the whitelist changes. */
+void daemon_allow_sync(struct daemon *d);
 /* Copies the firewall worker's last error message into buf. */
 void daemon_fw_error(struct daemon *d, char *buf, size_t n);
 /* Wall clock in microseconds. */

@@ -44,6 +44,8 @@ int dop_list_add(struct daemon *d, bool white, const struct ipprefix *p, const c
 		return -1;
 	}
 	vrd_sync_lists(eng_verdict(d->eng), now);
+	if (white)
+		daemon_allow_sync(d);
 	worker_flush(d->fw_w);
 	return 0;
 }
@@ -58,6 +60,8 @@ int dop_list_del(struct daemon *d, bool white, const struct ipprefix *p, char *e
 		return -1;
 	}
 	vrd_sync_lists(eng_verdict(d->eng), daemon_now());
+	if (white)
+		daemon_allow_sync(d);
 	worker_flush(d->fw_w);
 	return 0;
 }

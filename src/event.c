@@ -67,7 +67,22 @@ static void put_key(struct out *o, const char *key)
 	put(o, "\":", 2);
 }
 
-static void put_evidence(struct out *o, const struct evidence *ev)
+/* A JSON array member "key":[...] of n addresses or prefixes. */
+static void put_addrs(struct out *o, bool first, const char *key, const struct ipaddr *a,
+                      const struct ipprefix *p, unsigned n)
+{
+	char ip[IP_STRLEN];
+	putf(o, "%s\"%s\":[", first ? "" : ",", key);
+	for (unsigned i = 0; i < n; i++) {
+		if (i)
+			put(o, ",", 1);
+		put_str(o, a ? ip_format(&a[i], ip) : prefix_format(&p[i], ip));
+	}
+	put(o, "]", 1);
+}
+
+/* members: the addresses are an aggregate block's members */
+static void put_evidence(struct out *o, const struct evidence *ev, bool members)
 {
 	put_key(o, "evidence");
 	put(o, "{", 1);
@@ -119,14 +134,11 @@ static void put_evidence(struct out *o, const struct evidence *ev)
 		first = false;
 	}
 	if (ev->n_addrs) {
-		char ip[IP_STRLEN];
-		put(o, first ? "\"addresses\":[" : ",\"addresses\":[", first ? 13 : 14);
-		for (unsigned i = 0; i < ev->n_addrs; i++) {
-			if (i)
-				put(o, ",", 1);
-			put_str(o, ip_format(&ev->addrs[i], ip));
-		}
-		put(o, "]", 1);
+		put_addrs(o, first, members ? "members" : "addresses", ev->addrs, NULL, ev->n_addrs);
+		first = false;
+	}
+	if (ev->n_except) {
+		put_addrs(o, first, "exceptions", NULL, ev->except, ev->n_except);
 		first = false;
 	}
 	if (ev->n_lines) {
@@ -182,7 +194,7 @@ size_t evt_json(const struct event *e, char *buf, size_t n)
 		put_str(&o, e->instance);
 	}
 	if (e->ev)
-		put_evidence(&o, e->ev);
+		put_evidence(&o, e->ev, e->det == DET_AGGREGATE);
 	put(&o, "}", 1);
 	if (o.full) { /* a cut line fills the buffer, as the callers expect */
 		memset(buf + o.len, ' ', n - 1 - o.len);

@@ -32,10 +32,16 @@ struct evidence {
 	uint32_t methods;              /* bit (1 << enum sip_method) per method seen */
 	char anomaly[32];              /* anomaly reason code, for anomaly events */
 	uint8_t n_addrs;
-	struct ipaddr addrs[EVD_MAX_ADDRS]; /* other addresses involved (distributed guessing) */
+	struct ipaddr addrs[EVD_MAX_ADDRS]; /* other addresses involved (distributed guessing);
+	                                     * for an aggregate block, its members: the
+	                                     * blocked hosts that made it */
+	uint8_t n_except;              /* aggregate block: whitelisted prefixes inside */
 	uint64_t first_us;             /* first offending message seen (0 = unknown) */
 	uint8_t n_lines;               /* the last offending requests, oldest first */
-	char lines[EVD_MAX_LINES][EVD_LINE_LEN]; /* "REGISTER sip:pbx SIP/2.0 -> 403", sanitised */
+	union { /* an aggregate block has no request lines: its exceptions use their room */
+		char lines[EVD_MAX_LINES][EVD_LINE_LEN]; /* "REGISTER sip:pbx SIP/2.0 -> 403", sanitised */
+		struct ipprefix except[EVD_MAX_ADDRS]; /* whitelisted prefixes inside (they pass) */
+	};
 };
 
 struct event {

@@ -45,7 +45,7 @@ static void none_close(struct fw *f, bool remove)
 }
 
 static const struct fw_backend fw_none_backend = {
-	"none", none_open, none_block, none_unblock, none_list, none_flush, none_close,
+	"none", none_open, none_block, none_unblock, none_list, none_flush, none_close, none_unblock,
 };
 
 static const struct fw_backend *const backends[] = {
@@ -299,6 +299,46 @@ int fw_unblock(struct fw *f, const struct ipprefix *v, size_t n, char *err, size
 	}
 	free(p);
 	free(k);
+	return rc;
+}
+
+/* a lies inside b (or is b) */
+static bool within(const struct ipprefix *a, const struct ipprefix *b)
+{
+	return b->plen <= a->plen && prefix_contains(b, &a->addr);
+}
+
+int fw_allow(struct fw *f, const struct ipprefix *v, size_t n, char *err, size_t errlen)
+{
+	struct ipprefix *p = malloc((n ? n : 1) * sizeof *p);
+	size_t m = 0;
+	if (!p) {
+		fw_set_err(err, errlen, NULL, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct ipprefix x = v[i];
+		for (unsigned b = x.plen; b < 128; b++) /* host bits off */
+			x.addr.b[b / 8] &= (uint8_t)~(0x80 >> (b % 8));
+		if (!prefix_ok(&x)) {
+			char buf[IP_STRLEN];
+			snprintf(err, errlen, "invalid prefix %s (length %u)", ip_format(&x.addr, buf), x.plen);
+			free(p);
+			return -1;
+		}
+		p[m++] = x;
+	}
+	/* interval sets refuse overlaps: keep only the outermost prefixes */
+	size_t k = 0;
+	for (size_t i = 0; i < m; i++) {
+		bool inner = false;
+		for (size_t j = 0; j < m && !inner; j++)
+			inner = j != i && within(&p[i], &p[j]) && (!within(&p[j], &p[i]) || j < i);
+		if (!inner)
+			p[k++] = p[i];
+	}
+	int rc = f->be->allow(f, p, k, err, errlen);
+	free(p);
 	return rc;
 }
 

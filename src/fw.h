@@ -48,7 +48,12 @@ int fw_unblock(struct fw *f, const struct ipprefix *v, size_t n, char *err, size
 /* Calls fn for every element currently in our sets, with its remaining
  * timeout (0 = permanent).  Returns 0 or -1. */
 int fw_list(struct fw *f, fw_list_fn fn, void *ctx, char *err, size_t errlen);
-/* Removes every element from our sets. */
+/* Replaces the addresses and prefixes that always pass (the whitelist):
+ * an accept rule ahead of the drop rules, so a blocked prefix stays one
+ * element with whitelisted holes in it.  n may be 0 (none pass).  Returns 0,
+ * or -1 with a message in err. */
+int fw_allow(struct fw *f, const struct ipprefix *v, size_t n, char *err, size_t errlen);
+/* Removes every element from our block sets (not the allowed ones). */
 int fw_flush(struct fw *f, char *err, size_t errlen);
 /* Closes; with remove, deletes our table/sets/rules as well. */
 void fw_close(struct fw *f, bool remove);

@@ -15,6 +15,9 @@ struct fw_backend {
 	int (*list)(struct fw *f, fw_list_fn fn, void *ctx, char *err, size_t errlen);
 	int (*flush)(struct fw *f, char *err, size_t errlen);
 	void (*close)(struct fw *f, bool remove); /* also frees f->priv */
+	/* Replaces the set that passes ahead of the drop rules; v holds no
+	 * prefix inside another (n may be 0). */
+	int (*allow)(struct fw *f, const struct ipprefix *v, size_t n, char *err, size_t errlen);
 };
 
 extern const struct fw_backend fw_nft_backend, fw_ipset_backend;

@@ -5,6 +5,9 @@
  *   T4, T6   hash:net sets (family inet / inet6) created with "timeout 0":
  *            per-element timeouts, timeout 0 = permanent; hosts and
  *            prefixes share a set and may overlap.
+ *   Tw4, Tw6 hash:net sets of the whitelist (no timeouts), matched by an
+ *            ACCEPT rule ahead of the DROP rules, so a blocked prefix stays
+ *            one element with whitelisted holes in it;
  *   T        a chain of ours in the raw table of iptables and ip6tables,
  *            with a jump to it at the top of raw PREROUTING, so removing us
  *            is "delete the jump, the chain, the sets".
@@ -46,6 +49,7 @@ static const char *const prog_name[P__COUNT] = {
 struct ips {
 	char path[P__COUNT][256];
 	char set4[40], set6[40];
+	char allow4[40], allow6[40];
 	struct fw_buf in, out;
 };
 
@@ -228,6 +232,8 @@ static void create_sets(struct fw *f)
 	struct ips *s = f->priv;
 	fwb_printf(&s->in, "create %s hash:net family inet timeout 0 maxelem %u\n", s->set4, IPSET_MAXELEM);
 	fwb_printf(&s->in, "create %s hash:net family inet6 timeout 0 maxelem %u\n", s->set6, IPSET_MAXELEM);
+	fwb_printf(&s->in, "create %s hash:net family inet\n", s->allow4);
+	fwb_printf(&s->in, "create %s hash:net family inet6\n", s->allow6);
 }
 
 /* The iptables-restore text for our chain in one family: declaring the
@@ -237,6 +243,7 @@ static void chain_text(struct fw *f, bool v6, struct fw_buf *b)
 	struct ips *s = f->priv;
 	const char *t = f->cfg.table, *set = v6 ? s->set6 : s->set4;
 	fwb_printf(b, "*raw\n:%s - [0:0]\n", t);
+	fwb_printf(b, "-A %s -m set --match-set %s src -j ACCEPT\n", t, v6 ? s->allow6 : s->allow4);
 	if (f->cfg.scope == FW_SCOPE_ALL) {
 		fwb_printf(b, "-A %s -m set --match-set %s src -j DROP\nCOMMIT\n", t, set);
 		return;
@@ -295,6 +302,8 @@ static int ipset_open(struct fw *f, char *err, size_t errlen)
 	f->priv = s;
 	snprintf(s->set4, sizeof s->set4, "%s4", f->cfg.table);
 	snprintf(s->set6, sizeof s->set6, "%s6", f->cfg.table);
+	snprintf(s->allow4, sizeof s->allow4, "%sw4", f->cfg.table);
+	snprintf(s->allow6, sizeof s->allow6, "%sw6", f->cfg.table);
 	for (int i = 0; i < P__COUNT; i++) {
 		if (!find_prog(prog_name[i], s->path[i], sizeof s->path[i])) {
 			snprintf(err, errlen, "ipset backend: %s not found", prog_name[i]);
@@ -325,7 +334,8 @@ static void ipset_close(struct fw *f, bool remove)
 			ipt(f, v6, "-X", f->cfg.table, NULL, err, sizeof err);
 		}
 		fwb_reset(&s->in);
-		fwb_printf(&s->in, "destroy %s\ndestroy %s\n", s->set4, s->set6);
+		fwb_printf(&s->in, "destroy %s\ndestroy %s\ndestroy %s\ndestroy %s\n", s->set4, s->set6,
+		           s->allow4, s->allow6);
 		ipset_restore(f, err, sizeof err);
 	}
 	fwb_free(&s->in);
@@ -413,6 +423,20 @@ static int ipset_flush(struct fw *f, char *err, size_t errlen)
 	return ipset_restore(f, err, errlen);
 }
 
+/* Replaces both whitelist sets (flush, then add: not atomic, so a
+ * whitelisted address may be dropped for the moment in between). */
+static int ipset_allow(struct fw *f, const struct ipprefix *v, size_t n, char *err, size_t errlen)
+{
+	struct ips *s = f->priv;
+	char buf[IP_STRLEN];
+	fwb_reset(&s->in);
+	create_sets(f);
+	fwb_printf(&s->in, "flush %s\nflush %s\n", s->allow4, s->allow6);
+	for (size_t i = 0; i < n; i++)
+		fwb_printf(&s->in, "add %s %s\n", fw_is_v4(&v[i]) ? s->allow4 : s->allow6, prefix_format(&v[i], buf));
+	return ipset_restore(f, err, errlen);
+}
+
 const struct fw_backend fw_ipset_backend = {
-	"ipset", ipset_open, ipset_block, ipset_unblock, ipset_list, ipset_flush, ipset_close,
+	"ipset", ipset_open, ipset_block, ipset_unblock, ipset_list, ipset_flush, ipset_close, ipset_allow,
 };

@@ -1,11 +1,14 @@
 /* fw_nft: the nftables backend, through libnftables (netlink, no helper
  * process).
  *
- * Our table "inet T" holds four sets and one chain:
+ * Our table "inet T" holds six sets and one chain:
  *   v4, v6        host addresses: hash sets with per-element timeouts;
  *   v4net, v6net  prefixes: interval sets with per-element timeouts;
- *   prerouting    hook prerouting, priority raw (-300), policy accept, one
- *                 "saddr @set counter drop" rule per set (scope all), or
+ *   allow4, allow6  the whitelist: interval sets, no timeouts;
+ *   prerouting    hook prerouting, priority raw (-300), policy accept, first
+ *                 "saddr @allow4 accept" and "saddr @allow6 accept" (so a
+ *                 blocked prefix stays one element with whitelisted holes),
+ *                 then one "saddr @set counter drop" rule per set (scope all), or
  *                 per set a rule restricted to the protected protocols and
  *                 ports plus one for non-first fragments (scope services).
  * Hosts and prefixes live apart because nft 1.0.x handles interval sets in
@@ -37,6 +40,8 @@ static const char *const set_name[S__COUNT] = { "v4", "v6", "v4net", "v6net" };
 struct nft {
 	struct nft_ctx *ctx;
 	struct fw_buf cmd;
+	struct ipprefix *allow;     /* the allowed prefixes, re-added by setup() */
+	size_t n_allow;
 };
 
 static int set_of(const struct ipprefix *p)
@@ -75,9 +80,32 @@ static int run_cmd(struct fw *f, char *err, size_t errlen)
 
 /* ---- table, sets and rules ---- */
 
+/* "flush set" of both allow sets and "add element" of the allowed prefixes. */
+static void allow_text(struct fw *f, struct fw_buf *b)
+{
+	struct nft *n = f->priv;
+	char buf[IP_STRLEN];
+	for (int v6 = 0; v6 < 2; v6++) {
+		bool open = false;
+		fwb_printf(b, "flush set inet %s allow%d\n", f->cfg.table, v6 ? 6 : 4);
+		for (size_t i = 0; i < n->n_allow; i++) {
+			if (fw_is_v4(&n->allow[i]) == (v6 != 0))
+				continue;
+			if (!open)
+				fwb_printf(b, "add element inet %s allow%d { ", f->cfg.table, v6 ? 6 : 4);
+			fwb_printf(b, "%s%s", open ? ", " : "", prefix_format(&n->allow[i], buf));
+			open = true;
+		}
+		if (open)
+			fwb_printf(b, " }\n");
+	}
+}
+
 static void add_rules(struct fw *f, struct fw_buf *b)
 {
 	const char *t = f->cfg.table;
+	fwb_printf(b, "add rule inet %s prerouting ip saddr @allow4 accept\n", t);
+	fwb_printf(b, "add rule inet %s prerouting ip6 saddr @allow6 accept\n", t);
 	for (int s = 0; s < S__COUNT; s++) {
 		const char *fam = s == S_V4 || s == S_V4NET ? "ip" : "ip6";
 		if (f->cfg.scope == FW_SCOPE_ALL) {
@@ -115,6 +143,9 @@ static int setup(struct fw *f, char *err, size_t errlen)
 	for (int s = 0; s < S__COUNT; s++)
 		fwb_printf(b, "add set inet %s %s { type %s; flags %stimeout; }\n", t, set_name[s],
 		           s == S_V4 || s == S_V4NET ? "ipv4_addr" : "ipv6_addr", s >= S_V4NET ? "interval, " : "");
+	fwb_printf(b, "add set inet %s allow4 { type ipv4_addr; flags interval; }\n", t);
+	fwb_printf(b, "add set inet %s allow6 { type ipv6_addr; flags interval; }\n", t);
+	allow_text(f, b);
 	fwb_printf(b, "add chain inet %s prerouting { type filter hook prerouting priority raw; policy accept; }\n", t);
 	fwb_printf(b, "flush chain inet %s prerouting\n", t);
 	add_rules(f, b);
@@ -157,6 +188,7 @@ static void nft_close(struct fw *f, bool remove)
 	}
 	fwb_free(&n->cmd);
 	nft_ctx_free(n->ctx);
+	free(n->allow);
 	free(n);
 }
 
@@ -608,6 +640,27 @@ static int nft_flush(struct fw *f, char *err, size_t errlen)
 	return run_cmd(f, err, errlen);
 }
 
+/* Replaces both allow sets in one transaction (recreating our table when
+ * it went away). */
+static int nft_allow(struct fw *f, const struct ipprefix *v, size_t n, char *err, size_t errlen)
+{
+	struct nft *nf = f->priv;
+	struct ipprefix *copy = malloc((n ? n : 1) * sizeof *copy);
+	if (!copy) {
+		fw_set_err(err, errlen, "nftables", "out of memory");
+		return -1;
+	}
+	memcpy(copy, v, n * sizeof *copy);
+	free(nf->allow);
+	nf->allow = copy;
+	nf->n_allow = n;
+	if (!table_present(f))
+		return setup(f, err, errlen);
+	fwb_reset(&nf->cmd);
+	allow_text(f, &nf->cmd);
+	return run_cmd(f, err, errlen);
+}
+
 const struct fw_backend fw_nft_backend = {
-	"nftables", nft_open, nft_block, nft_unblock, nft_list, nft_flush, nft_close,
+	"nftables", nft_open, nft_block, nft_unblock, nft_list, nft_flush, nft_close, nft_allow,
 };

@@ -175,6 +175,9 @@ static void print_summary(const struct eng_stats *s, int files, double elapsed)
 	fputc('\n', stderr);
 	fprintf(stderr, "  transactions: %llu final answers matched, %llu repeated answers ignored (retransmissions)\n",
 	        (unsigned long long)s->det.matched, (unsigned long long)s->det.repeats);
+	if (s->vrd.inside_prefix)
+		fprintf(stderr, "  not blocked on their own, inside a blocked prefix: %llu\n",
+		        (unsigned long long)s->vrd.inside_prefix);
 	fprintf(stderr, "  addresses tracked: %llu (evicted %llu)\n",
 	        (unsigned long long)s->det.tracked, (unsigned long long)s->det.evicted);
 	fprintf(stderr, "  elapsed %.3f s, %.0f messages/s\n", elapsed,

@@ -56,6 +56,8 @@ static void verdicts(struct http_reply *o, const struct eng_stats *st)
 		http_reply_printf(o, "sipwarden_blocks_total{detector=\"%s\"} %llu\n", det_name((enum detector)d),
 		                  (unsigned long long)st->vrd.by_det[d]);
 	one(o, "active_blocks", "gauge", "Addresses and prefixes blocked now.", st->vrd.active);
+	one(o, "inside_prefix_total", "counter", "Blocks not made: the address was inside a blocked prefix.",
+	    st->vrd.inside_prefix);
 	one(o, "tracked_addresses", "gauge", "Addresses with detection state.", st->det.tracked);
 	one(o, "evicted_addresses_total", "counter", "Address states evicted to stay within max_tracked.", st->det.evicted);
 }

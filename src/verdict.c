@@ -39,6 +39,7 @@ struct verdict {
 	struct atab *agg;
 	struct heap_ent *heap;
 	uint32_t heap_n, heap_cap;
+	uint32_t prefix_active[128]; /* active prefix blocks per prefix length */
 	struct vrd_stats st;
 };
 
@@ -181,6 +182,29 @@ static struct ipprefix block_prefix(const struct vblock *b)
 	return (struct ipprefix){ b->key.ip, b->plen };
 }
 
+static void prefix_active_add(struct verdict *v, const struct vblock *b, int delta)
+{
+	if (b->plen < 128)
+		v->prefix_active[b->plen] += (uint32_t)delta;
+}
+
+/* True when an active prefix block covers the address a. */
+static bool inside_blocked_prefix(const struct verdict *v, const struct ipaddr *a)
+{
+	for (unsigned len = 0; len < 128; len++) {
+		if (!v->prefix_active[len])
+			continue;
+		struct ipprefix p = { *a, (uint8_t)len };
+		for (unsigned i = len; i < 128; i++)
+			p.addr.b[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
+		struct akey k = block_key(&p);
+		const struct vblock *b = atab_find(v->tab, &k);
+		if (b && b->active)
+			return true;
+	}
+	return false;
+}
+
 /* Makes b an active block of duration_s (0 = permanent) and emits the event. */
 static void aggregate_count(struct verdict *v, const struct vblock *b, int delta, const struct observation *o);
 
@@ -191,6 +215,7 @@ static void activate(struct verdict *v, struct vblock *b, const struct observati
 	b->det = (uint8_t)o->det;
 	b->inst = (uint8_t)o->key.inst;
 	b->forgeable = o->forgeable;
+	prefix_active_add(v, b, +1);
 	v->st.blocks++;
 	v->st.by_det[o->det]++;
 	v->st.active++;
@@ -224,6 +249,10 @@ static void block(struct verdict *v, const struct observation *o)
 	struct vblock *b = record(v, &ip);
 	if (!b || b->active)
 		return; /* while blocked, an address is not blocked again */
+	if (inside_blocked_prefix(v, &o->key.ip)) {
+		v->st.inside_prefix++; /* the prefix's block already drops it */
+		return;
+	}
 	const struct cfg_rules *r = &v->cfg->inst[o->key.inst < v->cfg->n_inst ? o->key.inst : 0].rules;
 	uint32_t thr = v->cfg->block_threshold;
 	bool permanent = thr && b->nblocks >= thr;
@@ -265,36 +294,49 @@ void vrd_observe(struct verdict *v, const struct observation *o)
 
 /* ---- subnet aggregation ---- */
 
-static bool overlaps(const struct ipprefix *a, const struct ipprefix *b)
+struct members {
+	const struct ipprefix *p;
+	struct evidence *ev;
+};
+
+static void collect_member(void *rec, void *ctx)
 {
-	return (a->plen <= b->plen && prefix_contains(a, &b->addr)) ||
-	       (b->plen <= a->plen && prefix_contains(b, &a->addr));
+	const struct vblock *b = rec;
+	struct members *m = ctx;
+	if (b->active && b->plen == 128 && !b->forgeable && prefix_contains(m->p, &b->key.ip) &&
+	    m->ev->n_addrs < EVD_MAX_ADDRS)
+		m->ev->addrs[m->ev->n_addrs++] = b->key.ip;
 }
 
-/* Blocks p, or the parts of p that hold no whitelisted address: a prefix
- * with a whitelisted address inside is split in halves, recursively. */
-static void block_cover(struct verdict *v, const struct ipprefix *p, const struct observation *o,
-                        uint32_t duration_s)
+static int addr_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct ipaddr));
+}
+
+/* Blocks the prefix p as one element, with one event naming its members
+ * (the blocked hosts that made it) and its exceptions (whitelisted prefixes
+ * inside, which the firewall lets through ahead of the drop rules).  A prefix
+ * inside a whitelisted one is not blocked. */
+static void block_aggregate(struct verdict *v, const struct ipprefix *p, const struct observation *o,
+                            uint32_t duration_s)
 {
 	const struct cfg_prefixes *wl = &v->cfg->whitelist;
-	bool clash = false;
-	for (size_t i = 0; i < wl->n && !clash; i++)
-		clash = overlaps(&wl->v[i], p);
-	if (!clash) {
-		struct vblock *b = record(v, p);
-		if (b && !b->active)
-			activate(v, b, o, duration_s);
-		return;
-	}
-	if (p->plen == 128)
-		return; /* the whitelisted address itself */
-	for (size_t i = 0; i < wl->n; i++)
+	struct evidence ev = { 0 };
+	for (size_t i = 0; i < wl->n; i++) {
 		if (wl->v[i].plen <= p->plen && prefix_contains(&wl->v[i], &p->addr))
 			return; /* wholly whitelisted */
-	struct ipprefix lo = { p->addr, (uint8_t)(p->plen + 1) }, hi = lo;
-	hi.addr.b[p->plen / 8] |= (uint8_t)(0x80 >> (p->plen % 8));
-	block_cover(v, &lo, o, duration_s);
-	block_cover(v, &hi, o, duration_s);
+		if (prefix_contains(p, &wl->v[i].addr) && ev.n_except < EVD_MAX_ADDRS)
+			ev.except[ev.n_except++] = wl->v[i];
+	}
+	struct vblock *b = record(v, p);
+	if (!b || b->active)
+		return;
+	struct members m = { p, &ev };
+	atab_foreach(v->tab, collect_member, &m);
+	qsort(ev.addrs, ev.n_addrs, sizeof ev.addrs[0], addr_cmp);
+	struct observation a = *o;
+	a.ev = &ev;
+	activate(v, b, &a, duration_s);
 }
 
 /* The aggregation prefix of a host, or false when aggregation is off for it. */
@@ -338,12 +380,13 @@ static void aggregate_count(struct verdict *v, const struct vblock *b, int delta
 	struct observation a = { .kind = OBS_FIRE, .det = DET_AGGREGATE, .key = o->key, .ts_us = o->ts_us,
 	                         .count = c->count, .reason = reason };
 	const struct cfg_rules *r = &v->cfg->inst[o->key.inst < v->cfg->n_inst ? o->key.inst : 0].rules;
-	block_cover(v, &p, &a, r->block_time_s);
+	block_aggregate(v, &p, &a, r->block_time_s);
 }
 
 static void deactivate(struct verdict *v, struct vblock *b, const char *reason, uint64_t ts_us)
 {
 	aggregate_count(v, b, -1, NULL);
+	prefix_active_add(v, b, -1);
 	b->active = false;
 	v->st.unblocks++;
 	v->st.active--;
@@ -378,6 +421,7 @@ void vrd_restore(struct verdict *v, const struct ipprefix *ip, enum detector det
 	b->det = (uint8_t)det;
 	b->inst = (uint8_t)inst;
 	b->end_us = end_us;
+	prefix_active_add(v, b, +1);
 	v->st.active++;
 	aggregate_count(v, b, +1, NULL);
 	if (!b->permanent)

@@ -18,6 +18,7 @@ typedef void (*vrd_event_fn)(void *ctx, const struct event *e);
 struct vrd_stats {
 	uint64_t blocks, unblocks, alerts, anomalies, permanent, table_full;
 	uint64_t active;
+	uint64_t inside_prefix; /* blocks not made: the address is inside a blocked prefix */
 	uint64_t by_det[DET__COUNT]; /* block events per detector */
 };
 

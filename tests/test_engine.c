@@ -24,6 +24,7 @@ struct rec_event {
 	char lines[EVD_MAX_LINES * EVD_LINE_LEN]; /* evidence request lines, '|' after each */
 	unsigned n_lines;
 	uint64_t first_us;
+	char json[1024];         /* the event line */
 };
 
 static struct rec_event evs[4096];
@@ -46,6 +47,7 @@ static void on_event(void *ctx, const struct event *e)
 	r->users[0] = r->lines[0] = '\0';
 	r->n_lines = 0;
 	r->first_us = e->ev ? e->ev->first_us : 0;
+	evt_json(e, r->json, sizeof r->json);
 	if (e->ev) {
 		for (unsigned i = 0; i < e->ev->n_users; i++)
 			snprintf(r->users + strlen(r->users), sizeof r->users - strlen(r->users), "%s,", e->ev->users[i]);
@@ -518,7 +520,7 @@ static void guesser(uint64_t t, const char *ip)
 
 static void test_aggregation(void)
 {
-	setup("[general]\naggregate_after = 5\n[lists]\nwhitelist = 203.0.113.10\n");
+	setup("[general]\naggregate_after = 5\n[lists]\nwhitelist = 203.0.113.10, 2001:db8:5::10\n");
 	for (unsigned i = 0; i < 4; i++) {
 		char ip[32];
 		snprintf(ip, sizeof ip, "198.51.100.%u", 50 + i);
@@ -530,26 +532,42 @@ static void test_aggregation(void)
 	const struct rec_event *a = find_ev(EVT_BLOCK, "198.51.100.0/24");
 	CHECK(a && a->count == 5 && a->duration_s == 3600);
 	CHECK(nevs == 6 && evs[4].det == DET_BAD_REGISTRATION && evs[5].det == DET_AGGREGATE); /* host first */
-	/* a whitelisted address inside: the prefix is split around it */
+	CHECK(strstr(a->json, "\"members\":[\"198.51.100.50\",\"198.51.100.51\",\"198.51.100.52\","
+	                      "\"198.51.100.53\",\"198.51.100.54\"]") && !strstr(a->json, "exceptions"));
+	/* a host inside the blocked prefix gets no block of its own */
+	struct vrd_stats vs;
+	guesser(T0 + 10 * SEC, "198.51.100.77");
+	vrd_stats_get(eng_verdict(eng), &vs);
+	CHECK(count_ev(EVT_BLOCK, -1, "198.51.100.77") == 0 && vs.inside_prefix == 1);
+	/* a whitelisted address inside: one block of the whole prefix, the
+	 * address named as an exception (the firewall lets it through) */
 	for (unsigned i = 0; i < 5; i++) {
 		char ip[32];
 		snprintf(ip, sizeof ip, "203.0.113.%u", 100 + i);
 		guesser(T0 + i * SEC, ip);
 	}
-	CHECK(count_ev(EVT_BLOCK, DET_AGGREGATE, "203.0.113.0/24") == 0);
-	CHECK(count_ev(EVT_BLOCK, DET_AGGREGATE, "203.0.113.128/25") == 1);
-	CHECK(count_ev(EVT_BLOCK, DET_AGGREGATE, "203.0.113.0/29") == 1);
-	CHECK(count_ev(EVT_BLOCK, DET_AGGREGATE, "203.0.113.8/31") == 1);
-	CHECK(count_ev(EVT_BLOCK, DET_AGGREGATE, "203.0.113.11") == 1);
-	CHECK(count_ev(EVT_BLOCK, DET_AGGREGATE, "203.0.113.10") == 0);
-	CHECK(count_ev(EVT_BLOCK, DET_AGGREGATE, NULL) == 1 + 8); /* /25 /26 /27 /28 /29 /30(12) /31(8) /32(11) */
-	/* IPv6: /64 */
+	a = find_ev(EVT_BLOCK, "203.0.113.0/24");
+	CHECK(a && a->det == DET_AGGREGATE && a->count == 5);
+	CHECK(a && strstr(a->json, "\"members\":[\"203.0.113.100\",\"203.0.113.101\",\"203.0.113.102\","
+	                           "\"203.0.113.103\",\"203.0.113.104\"],\"exceptions\":[\"203.0.113.10\"]"));
+	CHECK(count_ev(EVT_BLOCK, DET_AGGREGATE, NULL) == 2);
+	CHECK(count_ev(EVT_BLOCK, -1, "203.0.113.10") == 0);
+	/* IPv6: /64, with a whitelisted address inside too */
 	for (unsigned i = 0; i < 5; i++) {
 		char ip[64];
 		snprintf(ip, sizeof ip, "2001:db8:5::%x", 0x100 + i);
 		guesser(T0 + i * SEC, ip);
 	}
-	CHECK(count_ev(EVT_BLOCK, DET_AGGREGATE, "2001:db8:5::/64") == 1);
+	a = find_ev(EVT_BLOCK, "2001:db8:5::/64");
+	CHECK(a && a->det == DET_AGGREGATE && strstr(a->json, "\"members\":[\"2001:db8:5::100\",") &&
+	      strstr(a->json, "\"exceptions\":[\"2001:db8:5::10\"]"));
+	CHECK(count_ev(EVT_BLOCK, DET_AGGREGATE, NULL) == 3);
+	/* once the prefix block is gone, a host inside is blocked again */
+	struct ipprefix p24;
+	CHECK(prefix_parse(&p24, "198.51.100.0/24"));
+	CHECK(vrd_unblock(eng_verdict(eng), &p24, "by hand", T0 + 20 * SEC) == 6);
+	guesser(T0 + 30 * SEC, "198.51.100.77");
+	CHECK(count_ev(EVT_BLOCK, DET_BAD_REGISTRATION, "198.51.100.77") == 1);
 	/* five blocks on forgeable evidence (scanner packets) do not take the prefix */
 	struct req sc = { "OPTIONS", "100", "friendly-scanner", NULL, NULL, 1 };
 	for (unsigned i = 0; i < 5; i++) {

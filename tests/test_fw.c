@@ -346,7 +346,7 @@ static struct fw *test_open(const char *be, bool nft)
 	if (!f)
 		return NULL;
 	CHECK(!strcmp(fw_backend_name(f), be));
-	unsigned want = 4; /* nft: 4 sets x 1 rule; ipset: 2 rules + 2 jumps */
+	unsigned want = 6; /* nft: 2 accept rules + 4 sets x 1 rule; ipset: 2 accept + 2 drop rules + 2 jumps */
 	CHECK_MSG(rule_count(nft) == want, "%u rules", rule_count(nft));
 	if (nft) {
 		char *o = out_of("nft list table inet " TABLE);
@@ -501,6 +501,44 @@ static void test_traffic_all(struct fw *f, bool nft)
 	CHECK(reaches("198.51.100.67", PORT_SIP, 100) && reaches("2001:db8:100::66", PORT_SIP, 100));
 }
 
+/* A blocked prefix with whitelisted holes: the holes pass (accept rule
+ * ahead of the drop sets), a neighbour inside the prefix does not; the
+ * prefix stays one element; a new allow list replaces the old one. */
+static void test_allow(struct fw *f, bool nft)
+{
+	char err[256] = "";
+	struct got g;
+	CHECK(fw_flush(f, err, sizeof err) == 0);
+	struct fw_entry p[] = { E("198.51.100.0/24", 600), E("2001:db8:100::/64", 600) };
+	/* the hole as a host (twice), a prefix with an address inside (folded),
+	 * a prefix with host bits set */
+	struct ipprefix allow[] = { P("198.51.100.66"), P("2001:db8:100::66"), P("198.51.100.70"),
+	                            P("198.51.100.68/30"), P("198.51.100.66") };
+	allow[3].addr.b[15] |= 1; /* 198.51.100.69/30: host bits are cleared */
+	CHECK_MSG(fw_allow(f, allow, ARRAY_LEN(allow), err, sizeof err) == 0, "%s", err);
+	CHECK(block(f, p, 2) == 0);
+	CHECK(list(f, &g) == 0 && g.total == 2);
+	CHECK(reaches("198.51.100.66", PORT_SIP, 100) && reaches("2001:db8:100::66", PORT_SIP, 100));
+	CHECK(!reaches("198.51.100.67", PORT_SIP, 100) && !reaches("198.51.100.130", PORT_SIP, 100));
+	CHECK(!reaches("2001:db8:100::130", PORT_SIP, 100));
+	/* a new list replaces the old one: .66 is dropped now, .130 passes */
+	struct ipprefix allow2[] = { P("198.51.100.130") };
+	CHECK_MSG(fw_allow(f, allow2, 1, err, sizeof err) == 0, "%s", err);
+	CHECK(!reaches("198.51.100.66", PORT_SIP, 100) && !reaches("2001:db8:100::66", PORT_SIP, 100));
+	CHECK(reaches("198.51.100.130", PORT_SIP, 100));
+	/* bad input is refused; the empty list lets nobody through */
+	struct ipprefix bad[] = { { .plen = 0 } };
+	CHECK(fw_allow(f, bad, 1, err, sizeof err) == -1 && strstr(err, "invalid prefix"));
+	CHECK_MSG(fw_allow(f, NULL, 0, err, sizeof err) == 0, "%s", err);
+	CHECK(!reaches("198.51.100.130", PORT_SIP, 100));
+	if (nft)
+		CHECK(sh("nft list chain inet " TABLE " prerouting | head -4 | grep -q 'saddr @allow4 accept'") == 0);
+	else
+		CHECK(sh("iptables -w -t raw -S " TABLE " | sed -n 2p | grep -q 'match-set " TABLE "w4 src -j ACCEPT'") == 0);
+	CHECK(fw_flush(f, err, sizeof err) == 0);
+	CHECK(reaches("198.51.100.67", PORT_SIP, 100));
+}
+
 /* Scope services: only the protected ports (and fragments) are dropped. */
 static void test_traffic_services(const char *be, bool nft)
 {
@@ -508,8 +546,8 @@ static void test_traffic_services(const char *be, bool nft)
 	CHECK(f != NULL);
 	if (!f)
 		return;
-	/* nft: (ports + fragments) x 4 sets; ipset: udp, tcp, fragments x 2 + 2 jumps */
-	CHECK_MSG(rule_count(nft) == 8, "%u rules", rule_count(nft));
+	/* nft: 2 accept rules + (ports + fragments) x 4 sets; ipset: accept, udp, tcp, fragments x 2 + 2 jumps */
+	CHECK_MSG(rule_count(nft) == 10, "%u rules", rule_count(nft));
 	if (nft) {
 		char *o = out_of("nft list chain inet " TABLE " prerouting");
 		CHECK(strstr(o, "th dport { 5060, 5080-5082 }") != NULL);
@@ -536,7 +574,7 @@ static void test_traffic_services(const char *be, bool nft)
 	/* back to scope all: the rules are replaced, not added to */
 	fw_close(f, false);
 	f = open_fw(be, FW_SCOPE_ALL);
-	CHECK(f != NULL && rule_count(nft) == 4);
+	CHECK(f != NULL && rule_count(nft) == 6);
 	CHECK(!reaches("198.51.100.66", PORT_OTHER, 100));
 	fw_close(f, false);
 }
@@ -586,15 +624,15 @@ static void test_recreate(struct fw *f)
 	sh("nft delete table inet " TABLE);
 	struct fw_entry e = E("198.51.100.66", 60);
 	CHECK(block(f, &e, 1) == 0);
-	CHECK(listed(f, "198.51.100.66") > 0 && rule_count(true) == 4);
+	CHECK(listed(f, "198.51.100.66") > 0 && rule_count(true) == 6);
 	sh("nft delete table inet " TABLE);
 	struct fw_entry pe[] = { E("203.0.113.0/24", 60), E("198.51.100.67", 60) };
 	CHECK(block(f, pe, 2) == 0 && listed(f, "203.0.113.0/24") > 0 && listed(f, "198.51.100.67") > 0);
 	sh("nft delete table inet " TABLE);
 	struct ipprefix u[] = { P("203.0.113.0/24"), P("198.51.100.67") };
-	CHECK(unblock(f, u, 1) == 0 && rule_count(true) == 4);
+	CHECK(unblock(f, u, 1) == 0 && rule_count(true) == 6);
 	sh("nft delete table inet " TABLE);
-	CHECK(unblock(f, u + 1, 1) == 0 && rule_count(true) == 4);
+	CHECK(unblock(f, u + 1, 1) == 0 && rule_count(true) == 6);
 }
 
 /* A table of the same name with other definitions is reported, not changed. */
@@ -633,8 +671,10 @@ static void test_backend(const char *be)
 	if (!f)
 		return;
 	test_elements(f, nft);
-	if (cli_ns)
+	if (cli_ns) {
 		test_traffic_all(f, nft);
+		test_allow(f, nft);
+	}
 	test_bulk(f, be);
 	if (nft)
 		test_recreate(f);

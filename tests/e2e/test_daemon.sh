@@ -18,6 +18,11 @@
 #                 blocked address to the whitelist unblocks it at once
 #   ctl           block/unblock (v4, v6, prefix, permanent) change the set and
 #                 the reachability; errors give a message and a non-zero exit
+#   holes         a prefix block stays one set element with whitelisted holes:
+#                 the whitelisted host inside still reaches Kamailio (accept
+#                 rule ahead of the drop sets), a neighbour does not; "ctl
+#                 whitelist add/del" opens and closes a hole at once, a reload
+#                 opens one
 #   persistence   kill -9, restart: a manual 300 s block is still in the set
 #                 with its remaining time and in ctl list; block_threshold = 2
 #                 counts across restarts (the third dynamic block is permanent)
@@ -109,6 +114,7 @@ A1=198.51.100.66         # sipsak password guesser (bad_registration)
 SCAN=198.51.100.67       # svmap (scanner)
 TCPA=198.51.100.70       # TCP guesser on one connection
 WL=198.51.100.77         # whitelisted in the config, guesses anyway
+WL6=2001:db8:80::77      # the same host's IPv6 address (a neighbour of $M6)
 M4=198.51.100.80 M6=2001:db8:80::80   # blocked and unblocked by hand
 BLNET=203.0.113.0/24 BLHOST=203.0.113.5   # blacklisted prefix (config) and a host in it
 BL1=198.51.100.90        # blacklisted address (config)
@@ -180,7 +186,7 @@ attack_until_blocked() {
 # kam_seen SRC: how many requests Kamailio logged from SRC with our probe's UA.
 kam_seen() { grep -c "from $1:.*ua=\[sipwarden-e2e-client\]" "$KLOG"; }
 
-write_conf() { # write_conf FILE BLOCK_TIME KEEP(yes|no|"")
+write_conf() { # write_conf FILE BLOCK_TIME KEEP(yes|no|"") [MORE_WHITELIST]
 	{
 		echo "# written by test_daemon.sh"
 		echo "[general]"
@@ -198,7 +204,7 @@ write_conf() { # write_conf FILE BLOCK_TIME KEEP(yes|no|"")
 		echo "[sip]"
 		echo "bad_registrations = 5/1m"
 		echo "[lists]"
-		echo "whitelist = 127.0.0.0/8, ::1, $WL"
+		echo "whitelist = 127.0.0.0/8, ::1, $WL${4:+, $4}"
 		echo "blacklist = $BLNET, $BL1"
 		echo "[firewall]"
 		echo "backend = $BACKEND"
@@ -293,7 +299,7 @@ run_backend() {
 	local r
 	declare -A v4=([srv]=$SRV4 [phone]=$PHONE [a1]=$A1 [scan]=$SCAN [tcpa]=$TCPA [wl]=$WL
 		[m]=$M4 [bl]=$BLHOST)
-	declare -A v6=([srv]=$SRV6 [m]=$M6)
+	declare -A v6=([srv]=$SRV6 [m]=$M6 [wl]=$WL6)
 	for r in srv phone a1 scan tcpa wl m bl; do
 		if ! ns_add_host "$r" "${v4[$r]}" "${v6[$r]:-}"; then
 			notok "$L cannot create host $r"
@@ -494,6 +500,24 @@ run_backend() {
 	check "$L ... OPTIONS from [$M6] inside it gets no answer" options_unanswered m $M6 1.0
 	check "$L ctl unblock 2001:db8:80::/64" quiet ctl unblock 2001:db8:80::/64
 	check "$L ... the prefix leaves the kernel set" not_in_set 2001:db8:80::/64
+
+	# ---- 6b. a prefix block with whitelisted holes ------------------------------------
+	HOLE4=198.51.100.64/28   # holds $A1 and the whitelisted $WL
+	out=$(ctl block $HOLE4 60 2>&1); rc=$?
+	check "$L ctl block $HOLE4 60, a prefix holding the whitelisted $WL ($out)" [ $rc -eq 0 ]
+	check "$L ... one element in the kernel set" in_set $HOLE4
+	check "$L ... $WL (whitelisted in the config) inside it still reaches Kamailio" options_answered wl $WL 2
+	check "$L ... its neighbour $A1 gets no answer" options_unanswered a1 $A1 1.0
+	check "$L ctl unblock $HOLE4" quiet ctl unblock $HOLE4
+	check "$L ctl whitelist add $M6" quiet ctl whitelist add $M6
+	check "$L ctl block 2001:db8:80::/64 60 (holds the whitelisted $M6)" quiet ctl block 2001:db8:80::/64 60
+	check "$L ... one element in the kernel set" in_set 2001:db8:80::/64
+	check "$L ... [$M6] inside it still reaches Kamailio" options_answered m $M6 2
+	check "$L ... its neighbour [$WL6] gets no answer" options_unanswered wl $WL6 1.0
+	check "$L ctl whitelist del $M6" quiet ctl whitelist del $M6
+	check "$L ... the hole closes at once: [$M6] gets no answer" ns_wait_for 3 options_unanswered m $M6 1.0
+	check "$L ctl unblock 2001:db8:80::/64" quiet ctl unblock 2001:db8:80::/64
+	check "$L ... [$M6] is answered again" ns_wait_for 3 options_answered m $M6 1.0
 	out=$(ctl block 999.1.2.3 2>&1); rc=$?
 	check "$L ctl block 999.1.2.3: non-zero exit ($rc) and a clear error ($out)" \
 		fails_with $rc "$out" 'not an address'
@@ -616,12 +640,16 @@ run_backend() {
 	out=$(ctl reload 2>&1); rc=$?
 	check "$L ctl reload with the broken file: non-zero exit ($rc), file:line error ($out)" \
 		fails_with $rc "$out" "$CONF:$line:"
-	write_conf "$CONF" 7s ""
+	write_conf "$CONF" 7s "" $M6
 	kill -HUP "$DPID"
-	check "$L SIGHUP with block_time = 7s: 'configuration reloaded'" \
+	check "$L SIGHUP with block_time = 7s, [$M6] whitelisted: 'configuration reloaded'" \
 		ns_wait_for 5 grep -q '^sipwarden: configuration reloaded' "$DLOG"
 	bt=$(status_get 'd["config"]["block_time_s"]')
 	check "$L ... ctl status --json shows block_time_s 7 (got '$bt')" [ "$bt" = 7 ]
+	check "$L ... ctl block 2001:db8:80::/64 60" quiet ctl block 2001:db8:80::/64 60
+	check "$L ... [$M6], whitelisted by the reload, still reaches Kamailio" options_answered m $M6 2
+	check "$L ... its neighbour [$WL6] gets no answer" options_unanswered wl $WL6 1.0
+	check "$L ... ctl unblock 2001:db8:80::/64" quiet ctl unblock 2001:db8:80::/64
 	ctl block $DEF >/dev/null 2>&1
 	e=$(elem $DEF)
 	check "$L ... a new block without a duration lasts 7 s (got '${e:-absent}' left)" between "${e:-0}" 5 7

@@ -4,7 +4,8 @@
 Run it INSIDE the namespace whose firewall you want to read
 (ip netns exec NS fwdump.py ...).  It only lists; it never changes anything.
 
-  fwdump.py elems BACKEND TABLE    one line per element of our sets:
+  fwdump.py elems BACKEND TABLE    one line per element of our block sets (not
+                                   the whitelist sets allow4/allow6, TABLEw4/w6):
                                    "ADDR[/LEN] SECONDS_LEFT" or "ADDR[/LEN] permanent"
                                    (hosts without /32 or /128)
   fwdump.py drops BACKEND TABLE    total packets counted by our drop rules
@@ -60,8 +61,8 @@ def nft_elems(table):
         return res
     for o in objs:
         s = o.get("set")
-        if not s:
-            continue
+        if not s or s.get("name", "").startswith("allow"):
+            continue  # the whitelist's accept sets, not blocks
         for e in s.get("elem", []):
             if isinstance(e, dict) and "elem" in e:
                 d = e["elem"]

@@ -16,7 +16,7 @@ daemon's stderr where each event line is "sipwarden: {...}").
 
 In EXPR, e is the event (a dict; a missing key is no match), ev its
 evidence (a dict, {} when absent), and covers(e, IP) is true when e's ip
-(an address or prefix) contains IP; contains(PREFIX, IP) the same for a
+(an address or prefix) contains IP, not as one of its exceptions; contains(PREFIX, IP) the same for a
 string.  Standard library only.
 """
 import ipaddress
@@ -29,7 +29,8 @@ DETECTORS = {"bad_registration", "scanner", "enumeration", "bad_invite", "anomal
              "tftp_bruteforce", "dns_abuse"}
 KEYS = ["time", "event", "ip", "detector", "reason", "count", "window_s", "duration_s",
         "instance", "evidence"]
-EVIDENCE = {"user_agent", "display_name", "usernames", "methods", "responses", "anomaly", "addresses", "requests",
+EVIDENCE = {"user_agent", "display_name", "usernames", "methods", "responses", "anomaly", "addresses", "members",
+            "exceptions", "requests",
             "first_seen"}
 
 
@@ -41,7 +42,10 @@ def contains(prefix, ip):
 
 
 def covers(e, ip):
-    return contains(str(e.get("ip")), ip)
+    """e's ip contains ip, and ip is not one of its exceptions (whitelisted
+    addresses inside a prefix block, which the firewall lets through)."""
+    ev = e.get("evidence") if isinstance(e.get("evidence"), dict) else {}
+    return contains(str(e.get("ip")), ip) and not any(contains(str(x), ip) for x in ev.get("exceptions", []))
 
 
 def lines(path):

@@ -288,6 +288,7 @@ def sc_distributed(p):
 
 
 AGG_V4 = ["203.0.113.%d" % i for i in (20, 21, 22, 23, 24)]
+AGG_LATE = "203.0.113.30"
 AGG_V6 = ["2001:db8:5::%x" % i for i in (0x20, 0x21, 0x22, 0x23, 0x24)]
 
 
@@ -295,13 +296,16 @@ def sc_aggregate(p):
     """Aggregation: 5 password guessers 203.0.113.20-24 and 5 guessers
     2001:db8:5::20-24 each fail 10 registrations for 1001 (REGISTER, 401,
     REGISTER with credentials echoing the nonce the server sent that address,
-    403) - verified evidence, so their blocks count towards the prefix; a phone 198.51.100.10 registers (200)."""
+    403) - verified evidence, so their blocks count towards the prefix; a phone 198.51.100.10 registers (200);
+    then 203.0.113.30, inside the blocked /24, fails 10 times too."""
     s = Sip(p)
     s6 = Sip(p, server=SERVER6)
     s.register("198.51.100.10", "1003", 200)
     for a in AGG_V4:
         for _ in range(10):
             s.register(a, "1001", 403, ua="pbx-client/1.0", gap=0.02, sport=5070)
+    for _ in range(10):
+        s.register(AGG_LATE, "1001", 403, ua="pbx-client/1.0", gap=0.02, sport=5070)
     s6.t = s.t
     for a in AGG_V6:
         for _ in range(10):
