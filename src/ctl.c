@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -607,11 +608,16 @@ int ctl_client(int argc, char **argv)
 			close(fd);
 		return 1;
 	}
-	if (write(fd, req, len) != (ssize_t)len) {
+	/* the daemon may refuse (too many clients) and close before the request
+	 * is written: no SIGPIPE, and its answer is still there to read */
+	if (send(fd, req, len, MSG_NOSIGNAL) != (ssize_t)len && errno != EPIPE && errno != ECONNRESET) {
 		fprintf(stderr, "sipwarden ctl: write: %s\n", strerror(errno));
 		close(fd);
 		return 1;
 	}
+	/* the daemon answers within its reply deadline; never hang a script */
+	struct timeval rto = { 30, 0 };
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &rto, sizeof rto);
 	char *resp = NULL;
 	size_t rlen = 0, cap = 0;
 	for (;;) {
