@@ -486,12 +486,23 @@ static const char *blank_line(const char *p, const char *e)
 	return NULL;
 }
 
+static bool frame_cl(const char *p, const char *e, long *cl);
+
 const char *sip_skip_headers(struct sip_ps *s, const char *p, size_t fields)
 {
 	const char *b = blank_line(p - 1, s->end); /* p follows an LF */
 	s->fields = fields;
 	s->lf = b != NULL;
-	return !b ? s->end : b + (b[1] == '\n' ? 2 : 3);
+	if (!b)
+		return s->end;
+	/* the Content-Length still frames the message as sip_frame() does
+	 * (one name compare a line), so body and length stay right */
+	long cl = s->m->content_length;
+	for (const char *q = p; q <= b; q = (const char *)memchr(q, '\n', (size_t)(b + 1 - q)) + 1)
+		if (!frame_cl(q, b + 1, &cl))
+			break;
+	s->m->content_length = cl;
+	return b + (b[1] == '\n' ? 2 : 3);
 }
 
 /* a and b hold the same bytes. */

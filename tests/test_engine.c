@@ -566,7 +566,9 @@ static void test_aggregation(void)
 	struct ipprefix p24;
 	CHECK(prefix_parse(&p24, "198.51.100.0/24"));
 	CHECK(vrd_unblock(eng_verdict(eng), &p24, "by hand", T0 + 20 * SEC) == 6);
-	guesser(T0 + 30 * SEC, "198.51.100.77");
+	/* (after the transactions of its first round are gone: the same requests
+	 * within 64 s are retransmissions, counted once) */
+	guesser(T0 + 100 * SEC, "198.51.100.77");
 	CHECK(count_ev(EVT_BLOCK, DET_BAD_REGISTRATION, "198.51.100.77") == 1);
 	/* five blocks on forgeable evidence (scanner packets) do not take the prefix */
 	struct req sc = { "OPTIONS", "100", "friendly-scanner", NULL, NULL, 1 };
