@@ -35,11 +35,7 @@ SIPWARDEN=${SIPWARDEN:-build/sipwarden}
 case $SIPWARDEN in /*) ;; *) SIPWARDEN="$ROOT/$SIPWARDEN" ;; esac
 . "$SVC/common.sh"
 
-if [ ! -x "$PY" ]; then notok "$PY missing (Debian package python3)"; finish; fi
-if [ ! -x "$SIPWARDEN" ]; then notok "sipwarden binary $SIPWARDEN missing (make build/sipwarden)"; finish; fi
-
-TMP=$(mktemp -d /tmp/sw-accuracy.XXXXXX) || { notok "mktemp"; finish; }
-trap 'rm -rf "$TMP"' EXIT
+replay_setup accuracy
 
 for s in retx pbx trunk; do
 	if out=$("$PY" "$GEN" "$s" "$TMP/$s.pcap" 2>&1); then

@@ -31,11 +31,7 @@ SIPWARDEN=${SIPWARDEN:-build/sipwarden}
 case $SIPWARDEN in /*) ;; *) SIPWARDEN="$ROOT/$SIPWARDEN" ;; esac
 . "$SVC/common.sh"
 
-if [ ! -x "$PY" ]; then notok "$PY missing (Debian package python3)"; finish; fi
-if [ ! -x "$SIPWARDEN" ]; then notok "sipwarden binary $SIPWARDEN missing (make build/sipwarden)"; finish; fi
-
-TMP=$(mktemp -d /tmp/sw-advtcp.XXXXXX) || { notok "mktemp"; finish; }
-trap 'rm -rf "$TMP"' EXIT
+replay_setup advtcp
 
 GUESSER=203.0.113.66
 VARIANTS="junk burst behind"

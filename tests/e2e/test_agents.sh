@@ -26,10 +26,7 @@ SIPWARDEN=${SIPWARDEN:-build/sipwarden}
 case $SIPWARDEN in /*) ;; *) SIPWARDEN="$ROOT/$SIPWARDEN" ;; esac
 . "$SVC/common.sh"
 
-[ -x "$PY" ] || { notok "$PY missing (Debian package python3)"; finish; }
-[ -x "$SIPWARDEN" ] || { notok "sipwarden binary $SIPWARDEN missing (make build/sipwarden)"; finish; }
-TMP=$(mktemp -d /tmp/sw-agents.XXXXXX) || { notok "mktemp"; finish; }
-trap 'rm -rf "$TMP"' EXIT
+replay_setup agents
 PCAP=$TMP/agents.pcap
 check "gen.py writes the capture" "$PY" "$HERE/agents/gen.py" "$PCAP" || finish
 

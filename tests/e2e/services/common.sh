@@ -13,6 +13,8 @@
 #   blocked_by FILE IP DET[|DET...]     the first block covering IP is by DET
 #   never_blocked FILE IP               no block event covers IP
 #   evsel FILE EXPR / evcount FILE EXPR events matching EXPR (services/evq.py)
+#   replay_setup NAME                   a replay test's start: python3 and the
+#                                       binary present, TMP a temp dir removed on exit
 
 SVC_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 EVQ=$SVC_DIR/evq.py
@@ -66,4 +68,14 @@ replay_to() {
 		notok "$label: replay event lines: $v"
 		return 1
 	fi
+}
+
+# replay_setup NAME: the start of a replay-only test: $PY and $SIPWARDEN must
+# exist (else "not ok" and finish); TMP is a fresh /tmp/sw-NAME.* directory,
+# removed on exit.
+replay_setup() {
+	[ -x "$PY" ] || { notok "$PY missing (Debian package python3)"; finish; }
+	[ -x "$SIPWARDEN" ] || { notok "sipwarden binary $SIPWARDEN missing (make build/sipwarden)"; finish; }
+	TMP=$(mktemp -d "/tmp/sw-$1.XXXXXX") || { notok "mktemp"; finish; }
+	trap 'rm -rf "$TMP"' EXIT
 }
