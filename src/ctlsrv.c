@@ -190,9 +190,10 @@ static void on_read(struct ctlsrv *s, struct slot *sl)
 		slot_close(s, sl);
 		return;
 	}
+	size_t from = sl->len ? sl->len - 1 : 0; /* a "\n\n" ending in the new bytes */
 	sl->len += (size_t)k;
 	sl->req[sl->len] = '\0';
-	char *end = strstr(sl->req, "\n\n");
+	char *end = strstr(sl->req + from, "\n\n");
 	if (end) {
 		sl->len = (size_t)(end - sl->req) + 2;
 		submit(s, sl);
