@@ -58,6 +58,9 @@ void agent_build(struct agent_set *set, const char (*list)[CFG_AGENT_LEN], unsig
 			p->s[i] = (char)lc((unsigned char)b[i]);
 		p->len = (uint8_t)len;
 		p->idx = (uint8_t)k;
+		unsigned char c0 = (unsigned char)p->s[0], u0 = c0 >= 'a' && c0 <= 'z' ? (unsigned char)(c0 - 32) : c0;
+		set->first[c0 / 64] |= 1ull << (c0 % 64);
+		set->first[u0 / 64] |= 1ull << (u0 % 64);
 		set->lens |= 1ull << len;
 		if (len < 4) {
 			set->shorts |= 1ull << set->n;
@@ -100,9 +103,10 @@ int agent_match_ua(const struct agent_set *set, struct slice s)
 {
 	const unsigned char *u = (const unsigned char *)s.p;
 	for (size_t i = 0; i < s.len; i++) {
-		/* inside a token: a pattern starting here starts with a letter or
-		 * digit too, so it would begin mid-token */
-		if (i && alnum(u[i]) && alnum(u[i - 1]))
+		/* no pattern starts with this byte; or inside a token: a pattern
+		 * starting here starts with a letter or digit too, so it would
+		 * begin mid-token */
+		if (!(set->first[u[i] / 64] >> (u[i] % 64) & 1) || (i && alnum(u[i]) && alnum(u[i - 1])))
 			continue;
 		if (set->shorts) {
 			int k = shorts_at(set, s, i);

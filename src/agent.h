@@ -32,6 +32,7 @@ struct agent_set {
 	uint8_t gram[65536 / 8];      /* first-4-byte hashes of patterns of 4 or more */
 	uint64_t shorts;              /* patterns under 4 bytes (bit per pattern) */
 	uint64_t lens;                /* bit L: some pattern is L bytes long */
+	uint64_t first[4];            /* bit c: some pattern starts with byte c (either case) */
 	uint8_t n;
 	struct agent_pat p[CFG_MAX_AGENTS];
 };

@@ -91,7 +91,9 @@ struct sip_msg {
 
 	/* Authorization or Proxy-Authorization (the first of each parameter) */
 	bool has_auth;
-	struct slice auth_username, auth_realm, auth_nonce;
+	struct slice auth_username, auth_realm, auth_nonce, auth_response;
+	struct slice creds;       /* from the first credentials value to the end of the last */
+	bool creds_many;          /* more than one credentials field, username or response */
 	/* WWW-Authenticate or Proxy-Authenticate */
 	bool has_challenge;
 	bool challenge_stale;     /* stale=true */

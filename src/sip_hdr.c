@@ -706,7 +706,7 @@ void sip_hdr_cseq(struct sip_ps *s, struct slice v)
 
 /* ---- Authorization and challenges ---- */
 
-enum { AU_OTHER, AU_USERNAME, AU_REALM, AU_STALE, AU_NONCE };
+enum { AU_OTHER, AU_USERNAME, AU_REALM, AU_STALE, AU_NONCE, AU_RESPONSE };
 
 #define W8(p, l, f, m) sip_w8(p, l, f, m)
 #define F8 "\x20\x20\x20\x20\x20\x20\x20\x20"
@@ -732,8 +732,10 @@ static const char *auth_name(struct sip_ps *s, const char *n, const char *e, int
 				*id = AU_REALM;
 				return n + 5;
 			}
-			if (W8(n, "response", F8, "\xff\xff\xff\xff\xff\xff\xff\xff") && n[8] == '=')
+			if (W8(n, "response", F8, "\xff\xff\xff\xff\xff\xff\xff\xff") && n[8] == '=') {
+				*id = AU_RESPONSE;
 				return n + 8;
+			}
 			break;
 		case 'n':
 			if (W8(n, "nonce=\0", "\x20\x20\x20\x20\x20\0\0", "\xff\xff\xff\xff\xff\xff\0")) {
@@ -771,7 +773,8 @@ static const char *auth_name(struct sip_ps *s, const char *n, const char *e, int
 	const char *p = sip_tok_end(n, e, s->end);
 	struct slice name = sip_mk(n, p);
 	*id = sip_name_is(name, "username", 8) ? AU_USERNAME : sip_name_is(name, "realm", 5) ? AU_REALM :
-	      sip_name_is(name, "stale", 5) ? AU_STALE : sip_name_is(name, "nonce", 5) ? AU_NONCE : AU_OTHER;
+	      sip_name_is(name, "stale", 5) ? AU_STALE : sip_name_is(name, "nonce", 5) ? AU_NONCE :
+	      sip_name_is(name, "response", 8) ? AU_RESPONSE : AU_OTHER;
 	return p;
 }
 
@@ -792,6 +795,13 @@ static void auth_param(struct sip_ps *s, int id, struct slice v, bool challenge)
 	} else if (id == AU_USERNAME) {
 		if (!m->auth_username.p)
 			m->auth_username = v;
+		else
+			m->creds_many = true;
+	} else if (id == AU_RESPONSE) {
+		if (!m->auth_response.p)
+			m->auth_response = v;
+		else
+			m->creds_many = true;
 	} else if (id == AU_REALM) {
 		if (!m->auth_realm.p)
 			m->auth_realm = v;

@@ -459,6 +459,11 @@ static inline void sip_dispatch(struct sip_ps *s, enum hdr h, struct slice v, bo
 	case H_AUTHORIZATION:
 	case H_PROXY_AUTHORIZATION:
 		m->has_auth = true;
+		if (!m->creds.p)
+			m->creds.p = v.p;
+		else
+			m->creds_many = true;
+		m->creds.len = (size_t)(v.p + v.len - m->creds.p);
 		sip_hdr_auth(s, v, false);
 		break;
 	case H_WWW_AUTHENTICATE:

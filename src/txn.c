@@ -37,12 +37,32 @@ struct body {
 };
 _Static_assert(TXN_USER_LEN <= 256 && TXN_UA_LEN <= 256 && TXN_RURI_LEN <= 256, "lengths fit a uint8_t");
 
+/* Answered transactions, as long as their requests may be retransmitted:
+ * the key and the fingerprint, in a table of their own with its own bit
+ * map, so that the main table frees an entry when it is answered (a put
+ * then mostly finds a free entry and reads nothing of the index) and a
+ * put looks here through a bit map that stays in cache. */
+#define ANS_CAP 65536u
+#define ANS_PROBE 4
+#define ANS_SPAN_US (32 * 1000000ull) /* 64 * T1: timers B and F, retransmissions stop */
+
+struct ans {
+	uint64_t h, fp;
+};
+
+struct answered {
+	uint64_t used[ANS_CAP / 64];
+	struct ans *e;
+};
+
 struct txtab {
 	uint32_t mask;
 	uint64_t ttl_us;
+	uint64_t span_start; /* when ans[cur] began */
 	uint64_t *used;  /* a bit per index entry: h != 0 */
-	uint64_t *done;  /* a bit per index entry: a final answer was seen */
 	uint64_t repeats; /* final answers to an answered transaction, ignored */
+	struct answered ans[2]; /* the answered transactions of two spans, ans[cur] the newer */
+	unsigned cur;
 	struct idx *ix;
 	struct hash_key key;
 	struct body *b;  /* in braw, aligned */
@@ -59,10 +79,11 @@ struct txtab *txn_new(uint32_t cap, uint32_t ttl_ms)
 	if (!t)
 		return NULL;
 	t->used = calloc(n / 64, sizeof *t->used);
-	t->done = calloc(n / 64, sizeof *t->done);
 	t->ix = calloc(n, sizeof *t->ix);
 	t->braw = calloc(n + 1, sizeof *t->b);
-	if (!t->used || !t->done || !t->ix || !t->braw) {
+	t->ans[0].e = calloc(ANS_CAP, sizeof *t->ans[0].e);
+	t->ans[1].e = calloc(ANS_CAP, sizeof *t->ans[1].e);
+	if (!t->used || !t->ix || !t->braw || !t->ans[0].e || !t->ans[1].e) {
 		txn_free(t);
 		return NULL;
 	}
@@ -78,8 +99,9 @@ void txn_free(struct txtab *t)
 {
 	if (t) {
 		free(t->used);
-		free(t->done);
 		free(t->ix);
+		free(t->ans[0].e);
+		free(t->ans[1].e);
 		free(t->braw);
 		free(t);
 	}
@@ -93,17 +115,60 @@ static inline bool is_used(const struct txtab *t, uint32_t k)
 	return t->used[k / 64] >> (k % 64) & 1;
 }
 
-static inline bool is_done(const struct txtab *t, uint32_t k)
-{
-	return t->done[k / 64] >> (k % 64) & 1;
-}
-
 static inline void set_bit(uint64_t *map, uint32_t k, bool on)
 {
 	if (on)
 		map[k / 64] |= 1ull << (k % 64);
 	else
 		map[k / 64] &= ~(1ull << (k % 64));
+}
+
+/* Starts a new span when the newer one is ANS_SPAN_US old: the older one
+ * (at least a span old, so past its retransmissions) is emptied for it,
+ * and both when the newer one is two spans old. */
+static void ans_rotate(struct txtab *t, uint64_t ts_us)
+{
+	if (ts_us < t->span_start + ANS_SPAN_US)
+		return;
+	if (ts_us >= t->span_start + 2 * ANS_SPAN_US) /* the newer one is past too */
+		memset(t->ans[t->cur].used, 0, sizeof t->ans[t->cur].used);
+	t->cur ^= 1;
+	memset(t->ans[t->cur].used, 0, sizeof t->ans[t->cur].used);
+	t->span_start = ts_us;
+}
+
+/* The answered transaction with key h, in either span, or NULL. */
+static const struct ans *ans_find(const struct txtab *t, uint64_t h)
+{
+	for (unsigned g = 0; g < 2; g++) {
+		const struct answered *a = &t->ans[g];
+		for (uint32_t i = 0; i < ANS_PROBE; i++) {
+			uint32_t k = (uint32_t)(h + i) & (ANS_CAP - 1);
+			if (!(a->used[k / 64] >> (k % 64) & 1))
+				break;
+			if (a->e[k].h == h)
+				return &a->e[k];
+		}
+	}
+	return NULL;
+}
+
+/* Records an answer in the newer span: the entry with this key, else a
+ * free one of the run, else the run's first (a retransmission of the one
+ * it replaces would then count again: over ANS_CAP answers in a span). */
+static void ans_add(struct txtab *t, uint64_t h, uint64_t fp)
+{
+	struct answered *a = &t->ans[t->cur];
+	uint32_t k = (uint32_t)h & (ANS_CAP - 1);
+	for (uint32_t i = 0; i < ANS_PROBE; i++) {
+		uint32_t j = (uint32_t)(h + i) & (ANS_CAP - 1);
+		if (!(a->used[j / 64] >> (j % 64) & 1) || a->e[j].h == h) {
+			k = j;
+			break;
+		}
+	}
+	set_bit(a->used, k, true);
+	a->e[k] = (struct ans){ h, fp };
 }
 
 /* Appends at most n-1 bytes of s at *p (no sanitising: done when the text
@@ -156,56 +221,60 @@ static const char *unpack(char *dst, const char *p, uint8_t k)
 	return p + k;
 }
 
-/* The transaction key: Call-ID, CSeq number and method, top Via branch.
- * The two strings are hashed apart (the two run side by side), then
- * combined. */
+/* The transaction key: Call-ID, CSeq number and method, top Via branch. */
 static uint64_t txn_hash(const struct txtab *t, const struct sip_msg *m)
 {
-	uint64_t a = hash_bytes(m->call_id.p, m->call_id.len, t->key);
-	uint64_t b = hash_bytes(m->via_branch.p, m->via_branch.len, t->key);
+	const struct slice v[2] = { m->call_id, m->via_branch };
 	uint64_t c = ((uint64_t)m->cseq << 8 | (uint64_t)m->cseq_method) * 0xff51afd7ed558ccdULL;
-	uint64_t h = a ^ (b << 23 | b >> 41) * 0x9e3779b97f4a7c15ULL ^ c;
-	return h | 1; /* never 0, which marks a free slot */
+	return (hash_slices(v, 2, t->key) ^ c) | 1; /* never 0, which marks a free slot */
 }
 
-/* What a retransmission repeats: over UDP a client resends its request
- * byte for byte (RFC 3261 timers A and E), so the whole message; a request
- * reusing the key with other credentials or another user is new evidence. */
+/* What makes a request reusing a transaction key new evidence rather than
+ * a retransmission (RFC 3261 timers A and E resend it byte for byte): its
+ * method, its Request-URI (the destination), its To user (the user
+ * enumerated or registered) and its credentials: the username and the
+ * digest response, which differs for every password tried (a response
+ * copied under another nonce is no guess at all).  With several
+ * credentials fields, usernames or responses (a server may read any of
+ * them) all of their text counts. */
 static uint64_t txn_fingerprint(const struct txtab *t, const struct sip_msg *m)
 {
-	if (!m->method_s.p || !m->body.p || m->body.p + m->body.len < m->method_s.p)
-		return hash_bytes(m->ruri.p, m->ruri.len, t->key);
-	return hash_bytes(m->method_s.p, (size_t)(m->body.p + m->body.len - m->method_s.p), t->key);
+	struct slice v[5] = { m->method_s, m->ruri, m->to.user, m->auth_username, m->auth_response };
+	if (m->creds_many)
+		v[4] = m->creds;
+	return hash_slices(v, 5, t->key);
 }
 
-/* The entry for a new request with hash h: the same transaction, a free or
- * stale entry, else the oldest answered one of the run, else the oldest. */
-static struct idx *slot_for(struct txtab *t, uint64_t h, uint64_t ts_us)
+/* The entry for a new request with hash h and fingerprint fp: the same
+ * request (a retransmission before the answer), a free or stale entry,
+ * else the oldest of the run.  Another request under the same key (other
+ * credentials, another user) gets an entry of its own, so that each of
+ * their answers counts. */
+static struct idx *slot_for(struct txtab *t, uint64_t h, uint64_t fp, uint64_t ts_us)
 {
-	struct idx *old = NULL, *answered = NULL;
+	struct idx *old = NULL;
 	for (uint32_t i = 0; i < PROBE; i++) {
 		uint32_t k = (uint32_t)(h + i) & t->mask;
 		struct idx *e = &t->ix[k];
-		if (!is_used(t, k) || e->h == h || e->ts_us + t->ttl_us < ts_us)
+		if (!is_used(t, k) || e->ts_us + t->ttl_us < ts_us || (e->h == h && t->b[k].fp == fp))
 			return e;
-		if (is_done(t, k) && (!answered || e->ts_us < answered->ts_us))
-			answered = e;
 		if (!old || e->ts_us < old->ts_us)
 			old = e;
 	}
-	return answered ? answered : old;
+	return old;
 }
 
 void txn_put(struct txtab *t, const struct sip_msg *m, const struct akey *client, uint8_t trust, uint64_t ts_us)
 {
 	uint64_t h = txn_hash(t, m), fp = txn_fingerprint(t, m);
-	struct idx *slot = slot_for(t, h, ts_us);
-	uint32_t k = (uint32_t)(slot - t->ix);
+	ans_rotate(t, ts_us);
 	/* a retransmission of an answered request: its answer was counted */
-	if (is_used(t, k) && slot->h == h && is_done(t, k) && slot->ts_us + t->ttl_us >= ts_us && t->b[k].fp == fp)
+	const struct ans *a = ans_find(t, h);
+	if (a && a->fp == fp)
 		return;
+	struct idx *slot = slot_for(t, h, fp, ts_us);
+	uint32_t k = (uint32_t)(slot - t->ix);
 	set_bit(t->used, k, true);
-	set_bit(t->done, k, false);
 	slot->h = h;
 	slot->ts_us = ts_us;
 	struct body *b = &t->b[k];
@@ -227,6 +296,7 @@ void txn_put(struct txtab *t, const struct sip_msg *m, const struct akey *client
 const struct txn *txn_match(struct txtab *t, const struct sip_msg *m, uint64_t ts_us)
 {
 	uint64_t h = txn_hash(t, m);
+	ans_rotate(t, ts_us);
 	for (uint32_t i = 0; i < PROBE; i++) {
 		uint32_t k = (uint32_t)(h + i) & t->mask;
 		struct idx *e = &t->ix[k];
@@ -234,16 +304,15 @@ const struct txn *txn_match(struct txtab *t, const struct sip_msg *m, uint64_t t
 			continue;
 		if (e->ts_us + t->ttl_us < ts_us)
 			return NULL;
-		if (is_done(t, k)) {
-			t->repeats++; /* a retransmitted answer, or one to a retransmission */
-			return NULL;
-		}
 		const struct body *b = &t->b[k];
 		struct txn *o = &t->out;
 		o->ts_us = e->ts_us;
-		if (m->status >= 200)
-			set_bit(t->done, k, true); /* kept until stale, for the retransmissions */
 		o->h = e->h;
+		if (m->status >= 200) { /* answered: kept apart for the retransmissions */
+			ans_add(t, h, b->fp);
+			set_bit(t->used, k, false);
+			e->h = 0;
+		}
 		o->client = b->client;
 		o->method = b->method;
 		o->has_auth = b->has_auth;
@@ -254,6 +323,8 @@ const struct txn *txn_match(struct txtab *t, const struct sip_msg *m, uint64_t t
 		unpack(o->dest, p, b->dlen);
 		return o;
 	}
+	if (m->status >= 200 && ans_find(t, h))
+		t->repeats++; /* a retransmitted answer, or one to a retransmission */
 	return NULL;
 }
 

@@ -195,11 +195,51 @@ uint64_t hash_bytes(const void *p, size_t n, struct hash_key k)
 		v0 ^= m;
 	}
 	m = (uint64_t)n << 56;
-	for (size_t j = 0; i + j < n; j++)
-		m |= (uint64_t)b[i + j] << (8 * j);
+	if (n >= 8 && i < n)
+		m |= ld64le(b + n - 8) >> (8 * (8 - (n - i))); /* the last bytes, read in one load */
+	else
+		for (size_t j = 0; i + j < n; j++)
+			m |= (uint64_t)b[i + j] << (8 * j);
 	v3 ^= m;
 	SIPROUND(v0, v1, v2, v3);
 	v0 ^= m;
+	v2 ^= 0xff;
+	SIPROUND(v0, v1, v2, v3);
+	SIPROUND(v0, v1, v2, v3);
+	SIPROUND(v0, v1, v2, v3);
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+/* hash_slices: SipHash-1-3 of an encoding of the list, each slice as a
+ * little-endian word holding its length, then its bytes zero-padded to
+ * whole words: the length says how many words follow, so the encoding
+ * names one list of slices only. */
+#define SIP_ST(k) uint64_t v0 = (k).k0 ^ 0x736f6d6570736575ULL, v1 = (k).k1 ^ 0x646f72616e646f6dULL, \
+	v2 = (k).k0 ^ 0x6c7967656e657261ULL, v3 = (k).k1 ^ 0x7465646279746573ULL
+#define SIP_WORD(m) do { uint64_t m_ = (m); v3 ^= m_; SIPROUND(v0, v1, v2, v3); v0 ^= m_; } while (0)
+
+uint64_t hash_slices(const struct slice *v, size_t n, struct hash_key k)
+{
+	SIP_ST(k);
+	uint64_t words = 0;
+	for (size_t i = 0; i < n; i++) {
+		const uint8_t *b = (const uint8_t *)v[i].p;
+		size_t len = v[i].p ? v[i].len : 0, j = 0;
+		words += 1 + (len + 7) / 8;
+		SIP_WORD((uint64_t)len);
+		for (; j + 8 <= len; j += 8)
+			SIP_WORD(ld64le(b + j));
+		size_t r = len - j;
+		if (r && len >= 8) {
+			SIP_WORD(ld64le(b + len - 8) >> (8 * (8 - r))); /* the last r bytes, read in one load */
+		} else if (r) {
+			uint64_t m = 0;
+			for (size_t q = 0; q < r; q++)
+				m |= (uint64_t)b[j + q] << (8 * q);
+			SIP_WORD(m);
+		}
+	}
+	SIP_WORD((words * 8) << 56); /* SipHash's last word: no bytes left, the length */
 	v2 ^= 0xff;
 	SIPROUND(v0, v1, v2, v3);
 	SIPROUND(v0, v1, v2, v3);

@@ -70,6 +70,10 @@ struct hash_key hash_key_new(void);
 /* SipHash-1-3 of n bytes under key k: a keyed hash that an attacker who
  * does not know k cannot make collide, whatever the input. */
 uint64_t hash_bytes(const void *p, size_t n, struct hash_key k);
+/* SipHash-1-3 under key k of n slices, each followed by its length, so
+ * that no two different lists (bytes moved from one slice to the next)
+ * hash the same input. */
+uint64_t hash_slices(const struct slice *v, size_t n, struct hash_key k);
 
 /* Formats microseconds since the epoch as "2026-11-27T08:00:00.123Z" into
  * buf (at least 32 bytes).  Returns buf. */

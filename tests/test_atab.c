@@ -145,6 +145,47 @@ static void test_siphash(void)
 	}
 }
 
+/* hash_slices is SipHash-1-3 of its encoding (each slice: its length as a
+ * little-endian word, then its bytes zero-padded to whole words), so no two
+ * lists share an input: moving a byte from one slice to the next, or
+ * splitting one slice in two, changes the hash. */
+static size_t encode_slices(uint8_t *out, const struct slice *v, size_t n)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		for (int j = 0; j < 8; j++)
+			out[o++] = (uint8_t)((uint64_t)v[i].len >> (8 * j));
+		memcpy(out + o, v[i].p, v[i].len);
+		o += v[i].len;
+		while (o % 8)
+			out[o++] = 0;
+	}
+	return o;
+}
+
+static void test_hash_slices(void)
+{
+	static const char text[] = "REGISTERsip:1001@198.51.100.1Digest username=\"1001\", response=\"0123\"";
+	uint8_t enc[512];
+	uint64_t x = 0x2545f4914f6cdd1dULL;
+	for (size_t cut1 = 0; cut1 < 20; cut1++)
+		for (size_t cut2 = cut1; cut2 < sizeof text - 1; cut2 += 7) {
+			struct slice v[3] = { { text, cut1 }, { text + cut1, cut2 - cut1 },
+			                      { text + cut2, sizeof text - 1 - cut2 } };
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			struct hash_key k = { x, x ^ 0x9e3779b97f4a7c15ULL };
+			size_t n = encode_slices(enc, v, 3);
+			CHECK_MSG(hash_slices(v, 3, k) == ref_siphash(1, 3, enc, n, k.k0, k.k1), "cuts %zu %zu", cut1, cut2);
+		}
+	struct hash_key k = { 1, 2 };
+	struct slice ab[2] = { { "ab", 2 }, { "c", 1 } }, a_bc[2] = { { "a", 1 }, { "bc", 2 } };
+	struct slice abc[1] = { { "abc", 3 } }, none[2] = { { NULL, 0 }, { "abc", 3 } }, empty[2] = { { "", 0 }, { "abc", 3 } };
+	CHECK(hash_slices(ab, 2, k) != hash_slices(a_bc, 2, k));
+	CHECK(hash_slices(ab, 2, k) != hash_slices(abc, 1, k));
+	CHECK(hash_slices(none, 2, k) == hash_slices(empty, 2, k)); /* an absent field is an empty one */
+	CHECK(hash_slices(none, 2, k) != hash_slices(abc, 1, k));
+}
+
 /* The old FNV-style hash had collisions whatever its seed: flipping the top
  * bit of one word gave its lane a fixed difference (bits 63 and 34) that a
  * second word of the same lane, differing in exactly those bits, cancelled.
@@ -378,6 +419,7 @@ int main(void)
 	test_basic();
 	test_lru_and_pins();
 	test_siphash();
+	test_hash_slices();
 	test_no_keyless_collisions();
 	test_hash_key();
 	test_hash_flooding();

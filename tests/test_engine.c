@@ -141,10 +141,17 @@ static const char *cred_nonce;
 
 static char last_req[4096];
 
-/* A request from client ip and its final response from the server. */
-static void txn(uint64_t ts, const char *ip, const struct req *r, int status, bool stale)
+/* The server's address for client ip: a frame has one family, so an IPv6
+ * client talks to the server's IPv6 address. */
+static const char *server_for(const char *ip)
 {
-	char auth[256] = "", via_host[80], nonce[80], chal[160] = "";
+	return strchr(ip, ':') && !strchr(server, ':') ? "2001:db8::1" : server;
+}
+
+/* A request from client ip (no answer yet). */
+static void pending(uint64_t ts, const char *ip, const struct req *r)
+{
+	char auth[256] = "", via_host[80], nonce[80];
 	bool v6 = strchr(ip, ':') != NULL;
 	snprintf(via_host, sizeof via_host, v6 ? "[%s]" : "%s", ip);
 	snprintf(nonce, sizeof nonce, "n-%s", ip); /* the server's nonce for this address */
@@ -153,9 +160,6 @@ static void txn(uint64_t ts, const char *ip, const struct req *r, int status, bo
 		         "Authorization: Digest username=\"%s\", realm=\"sipwarden.test\", nonce=\"%s\", "
 		         "uri=\"sip:198.51.100.1\", response=\"0123456789abcdef0123456789abcdef\"\r\n", r->auth_user,
 		         cred_nonce ? cred_nonce : nonce);
-	if (status == 401)
-		snprintf(chal, sizeof chal, "WWW-Authenticate: Digest realm=\"sipwarden.test\", nonce=\"%s\"%s\r\n",
-		         nonce, stale ? ", stale=true" : "");
 	snprintf(last_req, sizeof last_req,
 	         "%s sip:%s@198.51.100.1 SIP/2.0\r\n"
 	         "Via: SIP/2.0/UDP %s:5062;branch=z9hG4bK-%s-%u;rport\r\n"
@@ -171,11 +175,19 @@ static void txn(uint64_t ts, const char *ip, const struct req *r, int status, bo
 	         r->display ? r->display : "", r->display ? " " : "", r->user, r->seq,
 	         r->user, r->seq, r->user, ip, r->seq, r->method, r->user, via_host,
 	         auth, r->ua ? "User-Agent: " : "", r->ua ? r->ua : "", r->ua ? "\r\n" : "");
-	/* a frame has one family: an IPv6 client talks to the server's IPv6 address */
-	const char *srv = v6 && !strchr(server, ':') ? "2001:db8::1" : server;
-	send_udp(ts, ip, client_port, srv, server_port, last_req);
-	if (!status)
-		return;
+	send_udp(ts, ip, client_port, server_for(ip), server_port, last_req);
+}
+
+/* The server's final response to request r of client ip; 401 carries a
+ * challenge (stale=true when stale). */
+static void answer(uint64_t ts, const char *ip, const struct req *r, int status, bool stale)
+{
+	char via_host[80], nonce[80], chal[160] = "";
+	snprintf(via_host, sizeof via_host, strchr(ip, ':') ? "[%s]" : "%s", ip);
+	snprintf(nonce, sizeof nonce, "n-%s", ip);
+	if (status == 401)
+		snprintf(chal, sizeof chal, "WWW-Authenticate: Digest realm=\"sipwarden.test\", nonce=\"%s\"%s\r\n",
+		         nonce, stale ? ", stale=true" : "");
 	char resp[4096];
 	snprintf(resp, sizeof resp,
 	         "SIP/2.0 %d Whatever\r\n"
@@ -189,7 +201,15 @@ static void txn(uint64_t ts, const char *ip, const struct req *r, int status, bo
 	         "Content-Length: 0\r\n\r\n",
 	         status, via_host, r->user, r->seq, r->user, r->seq, r->user, r->seq, r->user, ip,
 	         r->seq, r->method, chal);
-	send_udp(ts + 1000, srv, server_port, ip, client_port, resp);
+	send_udp(ts, server_for(ip), server_port, ip, client_port, resp);
+}
+
+/* A request from client ip and, unless status is 0, its final response. */
+static void txn(uint64_t ts, const char *ip, const struct req *r, int status, bool stale)
+{
+	pending(ts, ip, r);
+	if (status)
+		answer(ts + 1000, ip, r, status, stale);
 }
 
 /* A phone: challenge (401), then authenticated REGISTER (200). */
@@ -1139,16 +1159,35 @@ static void test_retransmissions(void)
 	resent("203.0.113.50", &r, 50, 12, 2);
 	const struct rec_event *b = find_ev(EVT_BLOCK, "203.0.113.50");
 	CHECK(b && b->det == DET_BAD_REGISTRATION && b->count == 10);
-	/* one key, other bytes each time: every answer counts */
-	const char *uas[] = { "a/1", "b/1", "c/1", "d/1", "e/1", "f/1", "g/1", "h/1", "i/1", "j/1" };
+	/* one key, other credentials each time: every answer counts */
+	const char *users[] = { "a1", "b1", "c1", "d1", "e1", "f1", "g1", "h1", "i1", "j1" };
 	for (unsigned i = 0; i < 10; i++) {
-		struct req w = { "REGISTER", "1001", uas[i], "1001", NULL, 77 };
+		struct req w = { "REGISTER", "1001", "pbx-client/1.0", users[i], NULL, 77 };
 		txn(T0 + i * SEC, "203.0.113.53", &w, 403, false);
 	}
 	CHECK(count_ev(EVT_BLOCK, DET_BAD_REGISTRATION, "203.0.113.53") == 1);
+	/* one key, the same credentials, only a header that is not evidence
+	 * (User-Agent) changed: the same attempt, one failure */
+	const char *uas[] = { "a/1", "b/1", "c/1", "d/1", "e/1", "f/1", "g/1", "h/1", "i/1", "j/1" };
+	for (unsigned i = 0; i < 10; i++) {
+		struct req w = { "REGISTER", "1001", uas[i], "1001", NULL, 78 };
+		txn(T0 + i * SEC, "203.0.113.54", &w, 403, false);
+	}
+	CHECK(count_ev(EVT_BLOCK, -1, "203.0.113.54") == 0);
+	/* two requests under one key with other credentials, both sent before
+	 * either answer: each answer counts (10 pairs: blocked) */
+	for (unsigned i = 0; i < 5; i++) {
+		struct req w1 = { "REGISTER", "1001", "pbx-client/1.0", users[2 * i], NULL, 90 + i };
+		struct req w2 = { "REGISTER", "1001", "pbx-client/1.0", users[2 * i + 1], NULL, 90 + i };
+		pending(T0 + i * SEC, "203.0.113.55", &w1);
+		pending(T0 + i * SEC + 1000, "203.0.113.55", &w2);
+		answer(T0 + i * SEC + 2000, "203.0.113.55", &w1, 403, false);
+		answer(T0 + i * SEC + 3000, "203.0.113.55", &w2, 403, false);
+	}
+	CHECK(count_ev(EVT_BLOCK, DET_BAD_REGISTRATION, "203.0.113.55") == 1);
 	struct eng_stats st;
 	eng_stats_get(eng, &st);
-	CHECK(st.det.repeats == 6 * 2 + 6 * 2 + 12);
+	CHECK(st.det.repeats == 6 * 2 + 6 * 2 + 12 + 9);
 }
 
 /* The PBX rings 25 phones (INVITEs from the PBX, answered 487) and a

@@ -93,7 +93,7 @@ static bool all_inside(const struct sip_msg *m, const char *b, size_t n)
 		m->method_s, m->ruri, m->ruri_user, m->ruri_host, m->reason,
 		m->via_transport, m->via_sent_by, m->via_branch, m->via_received,
 		m->call_id, m->cseq_method_s, m->content_type, m->user_agent,
-		m->server, m->auth_username, m->auth_realm, m->auth_nonce, m->challenge_nonce, m->body,
+		m->server, m->auth_username, m->auth_realm, m->auth_nonce, m->creds, m->challenge_nonce, m->body,
 	};
 	for (size_t i = 0; i < ARRAY_LEN(sl); i++)
 		if (!inside(sl[i], b, n))
@@ -1367,6 +1367,14 @@ static void test_fast_path_edges(void)
 	CHECK(m.anomalies == 0 && S(m.auth_username, "u1") && S(m.auth_realm, "r1"));
 	parse(RL HDRS "Authorization: Digest usernamex=\"no\", realmy=\"no\", username=\"u2\"\n\n", DGRAM, &m);
 	CHECK(m.anomalies == 0 && S(m.auth_username, "u2") && !m.auth_realm.p);
+	/* creds: from the first credentials value to the end of the last, so a
+	 * second field (another realm, a second response) is inside it */
+	parse(RL HDRS "Authorization: Digest username=\"a\"\nX-Y: z\nProxy-Authorization: Digest response=\"b\"\n\n",
+	      DGRAM, &m);
+	CHECK(S(m.creds, "Digest username=\"a\"\r\nX-Y: z\r\nProxy-Authorization: Digest response=\"b\"") &&
+	      S(m.auth_username, "a"));
+	parse(RL HDRS "l: 0\n\n", DGRAM, &m);
+	CHECK(!m.creds.p && !m.creds.len);
 	size_t n;
 	const char *g = prep(RL HDRS "l: 0\n\n", strlen(RL HDRS "l: 0\n\n"), false, &n);
 	CHECK(sip_parse(g, n, STREAM, &m) == 0 && m.anomalies == 0 && m.content_length == 0);
