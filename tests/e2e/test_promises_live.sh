@@ -183,4 +183,7 @@ allpri() {
 check "syslog: every block line is <28>, every unblock line <29>" allpri
 
 ns_stop "$DPID" TERM 15
+# (the daemon built with SAN=1 writes its reports to stderr, into the log)
+no_sanitizer_report() { ! grep -h -A5 -e 'ERROR: AddressSanitizer' -e 'ERROR: LeakSanitizer' -e 'runtime error:' "$@"; }
+check "no sanitizer report in the daemon's log" no_sanitizer_report "$T/daemon.log"
 finish
