@@ -65,12 +65,14 @@ bench: all
 bench-worst: $(B)/bench/worst_msg
 	$(B)/bench/worst_msg
 
-# Installs the binary, the systemd unit and, when none exists yet, the
-# example configuration as /etc/sipwarden/sipwarden.conf.
+# Installs the binary, the systemd unit, the README (the unit's
+# Documentation=) and, when none exists yet, the example configuration as
+# /etc/sipwarden/sipwarden.conf.
 install: $(B)/sipwarden
 	install -D -m 0755 $(B)/sipwarden $(DESTDIR)$(PREFIX)/sbin/sipwarden
 	install -D -m 0644 packaging/sipwarden.service $(DESTDIR)/etc/systemd/system/sipwarden.service
-	sed -i 's|/usr/local/sbin|$(PREFIX)/sbin|g' $(DESTDIR)/etc/systemd/system/sipwarden.service
+	sed -i 's|/usr/local/|$(PREFIX)/|g' $(DESTDIR)/etc/systemd/system/sipwarden.service
+	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/sipwarden/README.md
 	[ -e $(DESTDIR)/etc/sipwarden/sipwarden.conf ] || \
 		install -D -m 0640 examples/sipwarden.conf $(DESTDIR)/etc/sipwarden/sipwarden.conf
 

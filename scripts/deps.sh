@@ -5,7 +5,7 @@
 set -euo pipefail
 pkgs=(build-essential pkg-config libpcap-dev libsqlite3-dev libnftables-dev libnetfilter-conntrack-dev libcurl4-openssl-dev libmicrohttpd-dev libsodium-dev ca-certificates nftables ipset iptables conntrack)
 if [ "${1:-}" = "--test" ]; then
-	pkgs+=(clang libclang-rt-14-dev tcpdump tcpreplay iproute2 kamailio sipvicious sipsak sip-tester tftpd-hpa tftp-hpa dnsmasq-base bind9-dnsutils python3 python3-aiosmtpd openssl time procps curl chromium fonts-dejavu-core $(command -v npm >/dev/null 2>&1 || echo npm))  # npm unless Node.js brought its own
+	pkgs+=(clang libclang-rt-14-dev tcpdump tcpreplay iproute2 kamailio sipvicious sipsak sip-tester tftpd-hpa tftp-hpa dnsmasq-base bind9-dnsutils python3 python3-aiosmtpd openssl time procps curl faketime systemd chromium fonts-dejavu-core $(command -v npm >/dev/null 2>&1 || echo npm))  # npm unless Node.js brought its own
 fi
 missing=()
 for p in "${pkgs[@]}"; do
