@@ -472,16 +472,15 @@ void det_response(struct detect *d, const struct sip_msg *m, const struct ipaddr
 	d->st.responses++;
 	if (m->status < 200)
 		return;
-	const struct txn *t = txn_match(d->txns, m, ts_us);
+	const struct txn *t = txn_match(d->txns, m, to, ts_us);
 	if (!t) {
 		d->st.unmatched++;
 		return;
 	}
 	d->st.matched++;
-	/* a challenge's nonce, to the address that sent the request: only a
-	 * receiver there can echo it (a response to nobody's request is not
-	 * taken as the server's) */
-	if ((m->status == 401 || m->status == 407) && ip_eq(to, &t->client.ip))
+	/* a challenge's nonce, to the address that sent the request (txn_match
+	 * takes only those): only a receiver there can echo it */
+	if (m->status == 401 || m->status == 407)
 		echo_issued(d->echo, m->challenge_nonce, to, ts_us);
 	if (m->status < 300) {
 		struct dstate *s = atab_find(d->addrs, &t->client);

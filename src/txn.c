@@ -293,7 +293,7 @@ void txn_put(struct txtab *t, const struct sip_msg *m, const struct akey *client
 	b->dlen = pack(&p, TXN_USER_LEN, m->method == SIP_M_INVITE ? m->ruri_user : SLICE_NULL);
 }
 
-const struct txn *txn_match(struct txtab *t, const struct sip_msg *m, uint64_t ts_us)
+const struct txn *txn_match(struct txtab *t, const struct sip_msg *m, const struct ipaddr *to, uint64_t ts_us)
 {
 	uint64_t h = txn_hash(t, m);
 	ans_rotate(t, ts_us);
@@ -305,6 +305,8 @@ const struct txn *txn_match(struct txtab *t, const struct sip_msg *m, uint64_t t
 		if (e->ts_us + t->ttl_us < ts_us)
 			return NULL;
 		const struct body *b = &t->b[k];
+		if (!ip_eq(&b->client.ip, to))
+			continue;
 		struct txn *o = &t->out;
 		o->ts_us = e->ts_us;
 		o->h = e->h;

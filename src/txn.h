@@ -39,12 +39,15 @@ void txn_free(struct txtab *t);
 
 /* Records request m from client; trust: TXN_* bits. */
 void txn_put(struct txtab *t, const struct sip_msg *m, const struct akey *client, uint8_t trust, uint64_t ts_us);
-/* Finds the request that response m answers; a final response (>= 200)
- * marks it answered.  The returned entry is valid until the next txn_put.
+/* Finds the request that response m, sent to address `to`, answers: a
+ * server answers the address a request came from, so one sent elsewhere
+ * (forged, seen on its way to the server host) answers nothing and leaves
+ * the request open for the real answer.  A final response (>= 200) marks
+ * it answered.  The returned entry is valid until the next txn_put.
  * Returns NULL when the request was not seen, is stale, or was answered
  * already: a retransmitted request (the same key and bytes) keeps that
  * mark, so its repeated answer counts once. */
-const struct txn *txn_match(struct txtab *t, const struct sip_msg *m, uint64_t ts_us);
+const struct txn *txn_match(struct txtab *t, const struct sip_msg *m, const struct ipaddr *to, uint64_t ts_us);
 /* How many final answers were ignored as repeats. */
 uint64_t txn_repeats(const struct txtab *t);
 

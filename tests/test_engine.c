@@ -178,9 +178,9 @@ static void pending(uint64_t ts, const char *ip, const struct req *r)
 	send_udp(ts, ip, client_port, server_for(ip), server_port, last_req);
 }
 
-/* The server's final response to request r of client ip; 401 carries a
- * challenge (stale=true when stale). */
-static void answer(uint64_t ts, const char *ip, const struct req *r, int status, bool stale)
+/* The server's final response to request r of client ip, sent to address
+ * to; 401 carries a challenge (stale=true when stale). */
+static void answer_to(uint64_t ts, const char *ip, const char *to, const struct req *r, int status, bool stale)
 {
 	char via_host[80], nonce[80], chal[160] = "";
 	snprintf(via_host, sizeof via_host, strchr(ip, ':') ? "[%s]" : "%s", ip);
@@ -201,7 +201,12 @@ static void answer(uint64_t ts, const char *ip, const struct req *r, int status,
 	         "Content-Length: 0\r\n\r\n",
 	         status, via_host, r->user, r->seq, r->user, r->seq, r->user, r->seq, r->user, ip,
 	         r->seq, r->method, chal);
-	send_udp(ts, server_for(ip), server_port, ip, client_port, resp);
+	send_udp(ts, server_for(ip), server_port, to, client_port, resp);
+}
+
+static void answer(uint64_t ts, const char *ip, const struct req *r, int status, bool stale)
+{
+	answer_to(ts, ip, ip, r, status, stale);
 }
 
 /* A request from client ip and, unless status is 0, its final response. */
@@ -1190,6 +1195,38 @@ static void test_retransmissions(void)
 	CHECK(st.det.repeats == 6 * 2 + 6 * 2 + 12 + 9);
 }
 
+/* A response is the server's answer to a request only when it goes to the
+ * request's sender.  Forged "server" answers sent elsewhere (to the server
+ * host itself, where the capture sees them; they never reach the client)
+ * neither charge the client with failures nor use up its transaction: the
+ * real answer that follows still counts. */
+static void test_answer_address(void)
+{
+	setup(NULL);
+	/* forged 403s "from the server" to the server's own address for a
+	 * victim's requests: no failure counted */
+	struct req r = { "REGISTER", "1001", "pbx-client/1.0", "1001", NULL, 0 };
+	for (unsigned i = 0; i < 12; i++) {
+		r.seq = 200 + i;
+		pending(T0 + i * SEC, "203.0.113.60", &r);
+		answer_to(T0 + i * SEC + 1000, "203.0.113.60", server, &r, 403, false);
+	}
+	CHECK(count_ev(EVT_BLOCK, -1, "203.0.113.60") == 0);
+	/* a guesser answering its own guesses with forged 200s to the server:
+	 * the server's real 403s still count, and it is blocked at the 10th */
+	for (unsigned i = 0; i < 10; i++) {
+		r.seq = 300 + i;
+		pending(T0 + i * SEC, "203.0.113.61", &r);
+		answer_to(T0 + i * SEC + 1000, "203.0.113.61", server, &r, 200, false);
+		answer(T0 + i * SEC + 2000, "203.0.113.61", &r, 403, false);
+	}
+	const struct rec_event *b = find_ev(EVT_BLOCK, "203.0.113.61");
+	CHECK(b && b->det == DET_BAD_REGISTRATION && b->count == 10);
+	struct eng_stats st;
+	eng_stats_get(eng, &st);
+	CHECK(st.det.unmatched == 12 + 10);
+}
+
 /* The PBX rings 25 phones (INVITEs from the PBX, answered 487) and a
  * sweeper INVITEs 12 numbers at the PBX (404). */
 static void pbx_day(uint64_t t)
@@ -1304,6 +1341,7 @@ int main(void)
 	test_echo_table();
 	test_agent_tokens();
 	test_retransmissions();
+	test_answer_address();
 	test_server_own_requests();
 	test_callee_outcomes();
 	eng_free(eng);
