@@ -1074,6 +1074,23 @@ static void test_shelter_and_echo(void)
 	CHECK(count_ev(EVT_BLOCK, DET_BAD_REGISTRATION, ph) == 1);
 }
 
+/* Shelter is earned by credentials over a nonce the server sent: a 200 to
+ * credentials over an invented nonce (a forged or lax answer) earns none. */
+static void test_shelter_needs_nonce(void)
+{
+	setup(NULL);
+	const char *ip = "198.51.100.20";
+	struct req r = { "REGISTER", "1003", "Yealink SIP-T46S", "1003", NULL, 1 };
+	cred_nonce = "invented-by-the-client";
+	txn(T0, ip, &r, 200, false);
+	cred_nonce = NULL;
+	struct req sc = { "OPTIONS", "100", "Friendly-Scanner", NULL, NULL, 2 };
+	txn(T0 + 10 * SEC, ip, &sc, 0, false);
+	const struct rec_event *b = find_ev(EVT_BLOCK, ip);
+	CHECK_MSG(b && b->det == DET_SCANNER && count_ev(EVT_ALERT, -1, ip) == 0,
+	          "a 200 over an invented nonce sheltered %s", ip);
+}
+
 /* A nonce the server sent to two addresses (time-based nonces) proves
  * nothing; a 401 to nobody's request records no nonce. */
 static void test_shared_nonce(void)
@@ -1403,6 +1420,7 @@ int main(void)
 	test_own_addresses();
 	test_forged_tcp_no_shelter();
 	test_shelter_and_echo();
+	test_shelter_needs_nonce();
 	test_shared_nonce();
 	test_peers();
 	test_verified_tcp();
