@@ -58,7 +58,7 @@ MUTANTS=(
 		$'timeout %ud%us", (v[i].timeout_s - 1) / 86400, (v[i].timeout_s - 1) % 86400'
 	ipset-timeout-1s-short src/fw_ipset.c e2e:test_fw
 		$'v[i].timeout_s < IPSET_MAX_TIMEOUT ? v[i].timeout_s :'
-		$'v[i].timeout_s < IPSET_MAX_TIMEOUT ? v[i].timeout_s - 1 :'
+		$'v[i].timeout_s < IPSET_MAX_TIMEOUT ? v[i].timeout_s - !!v[i].timeout_s :'
 	shelter-without-nonce src/detect.c unit:test_engine
 		$'if (s && t->has_auth && (t->trust & TXN_NONCE_ISSUED))'
 		$'if (s && t->has_auth)'

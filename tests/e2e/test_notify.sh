@@ -211,7 +211,7 @@ check "SMTP down: ctl status shows 3 mails waiting in the outbox" \
 	bash -c "$(declare -f ctl status_get); SOCK=$SOCK SIPWARDEN=$SIPWARDEN PY=$PY HERE=$HERE;
 		n=\$(status_get 'd[\"notify\"][\"outbox\"]'); echo \"outbox \$n\"; [ \"\$n\" -ge 3 ]"
 check "SMTP down: they wait because the server cannot be reached (the tried mail's error in the outbox, ctl status)" \
-	why_waits "$T/db/sipwarden.db" "connect to"
+	why_waits "$T/db/sipwarden.db" "connect to 127\.0\.0\.1 port 2525"
 daemon_stop
 smtp_start || notok "SMTP server did not restart"
 daemon_start || finish
