@@ -10,9 +10,12 @@
 #   -l     list the mutants and their tests
 #   NAME   run only these mutants (default: all)
 # Prints a table (mutant, tests, killed/survived) and exits 1 when a mutant
-# survived or could not be applied or run, 0 when every one was killed.
+# survived or could not be applied or run, 2 when the unmutated tree fails
+# its own tests, 0 when every mutant was killed.
 # The firewall mutants run tests/e2e/test_fw.sh, which needs root (network
 # namespaces it makes and removes); without root they count as not run.
+# MUTATE_KEEP=1 keeps the copy and its logs (in /tmp/sw-mutate.*).  JOBS:
+# make's -j (default 2).
 set -u -o pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -104,7 +107,7 @@ selected() {
 
 # ---- the copy --------------------------------------------------------------------------
 W=$(mktemp -d /tmp/sw-mutate.XXXXXX) || exit 2
-trap 'rm -rf "$W"' EXIT
+if [ -n "${MUTATE_KEEP:-}" ]; then echo "copy and logs kept in $W"; else trap 'rm -rf "$W"' EXIT; fi
 (cd "$ROOT" && cp -a Makefile src tests scripts "$W"/) || exit 2
 # the objects already built (mtimes kept: only what a mutant touches is rebuilt)
 [ -d "$ROOT/build" ] && cp -a "$ROOT/build" "$W"/

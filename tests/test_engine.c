@@ -532,7 +532,7 @@ static void test_aggregation(void)
 	const struct rec_event *a = find_ev(EVT_BLOCK, "198.51.100.0/24");
 	CHECK(a && a->count == 5 && a->duration_s == 3600);
 	CHECK(nevs == 6 && evs[4].det == DET_BAD_REGISTRATION && evs[5].det == DET_AGGREGATE); /* host first */
-	CHECK(strstr(a->json, "\"members\":[\"198.51.100.50\",\"198.51.100.51\",\"198.51.100.52\","
+	CHECK(a && strstr(a->json, "\"members\":[\"198.51.100.50\",\"198.51.100.51\",\"198.51.100.52\","
 	                      "\"198.51.100.53\",\"198.51.100.54\"]") && !strstr(a->json, "exceptions"));
 	/* a host inside the blocked prefix gets no block of its own */
 	struct vrd_stats vs;
