@@ -352,8 +352,12 @@ also "bad value: the config file is byte-identical" cmp "$T/conf.before" "$CONF"
 also "bad value: no .bak written" test ! -e "$CONF.bak"
 api PUT /api/config "$(put_body sip.bad_registrations=7/xx)"
 want "PUT /api/config with a bad rule -> 400 naming sip.bad_registrations" 400 "d.get('field') == 'sip.bad_registrations'"
-api PUT /api/config '{"general.block_time": 5'
-want "PUT /api/config with malformed JSON -> 400" 400 "'error' in d"
+api PUT /api/config '{"general.block_time": "5h"'
+want "PUT /api/config with malformed JSON (no closing brace) -> 400, no field (the body as a whole)" 400 \
+	"d.get('error', '').startswith('malformed JSON') and 'field' not in d"
+api PUT /api/config '{"general.block_time": 5}'
+want "PUT /api/config with a number, not a string -> 400 field general.block_time" 400 \
+	"d.get('error') == 'the value must be a string' and d.get('field') == 'general.block_time'"
 also "malformed JSON: the file is byte-identical" cmp "$T/conf.before" "$CONF"
 
 api PUT /api/config "$(put_body general.block_time=2h 'sip.blocked_user_agents=friendly-scanner, sipvicious, sipcli, badbot')"
@@ -399,7 +403,7 @@ want "DELETE /api/blocks/$MB -> ok" 200 "d.get('ok') is True"
 also "manual block gone from ctl list" ctl_true "not any(b['ip'] == '$MB' for b in d)" list
 also "manual block gone from the nftables set" not_in_nft "$MB"
 api DELETE "/api/blocks/$MB"
-want "DELETE /api/blocks/$MB again -> 404" 404 "'error' in d"
+want "DELETE /api/blocks/$MB again -> 404 'not blocked', field address" 404 "d.get('error') == 'not blocked' and d.get('field') == 'address'"
 api DELETE "/api/blocks/203.0.113.128%2F25"
 want "DELETE /api/blocks/203.0.113.128%2F25 (a prefix, encoded) -> ok" 200 "d.get('ok') is True"
 also "prefix block gone from ctl list" ctl_true "not any(b['ip'] == '$NET' for b in d)" list
@@ -419,7 +423,8 @@ api DELETE "/api/lists/whitelist?address=$WL"
 want "DELETE /api/lists/whitelist?address=$WL -> ok" 200 "d.get('ok') is True"
 also "whitelist entry gone from ctl" ctl_true "not any(e['ip'] in ('$WL', '$WL/32') for e in d)" whitelist list
 api DELETE "/api/lists/whitelist?address=$WL"
-want "DELETE /api/lists/whitelist again -> 404" 404
+want "DELETE /api/lists/whitelist again -> 404 'not on the whitelist', field address" 404 \
+	"d.get('error') == 'not on the whitelist' and d.get('field') == 'address'"
 api POST /api/lists/blacklist "{\"address\":\"$BL\",\"comment\":\"web spammer\"}"
 want "POST /api/lists/blacklist $BL -> ok" 200 "d.get('ok') is True"
 also "blacklist entry in ctl blacklist list" ctl_true "any(e['ip'] in ('$BL', '$BL/32') for e in d)" blacklist list
@@ -450,7 +455,8 @@ api DELETE "/api/recipients?address=noc%40example.org"
 want "DELETE /api/recipients?address=noc%40example.org -> ok" 200 "d.get('ok') is True"
 also "config file [notify] recipients back to one" ini_is notify recipients admin@example.net
 api DELETE "/api/recipients?address=noc%40example.org"
-want "DELETE /api/recipients again -> 404" 404
+want "DELETE /api/recipients again -> 404 'not a recipient', field address" 404 \
+	"d.get('error') == 'not a recipient' and d.get('field') == 'address'"
 ns_exec srv nft list table inet "$TABLE" >/dev/null 2>&1 || notok "the table vanished"
 
 # ---- notify test ------------------------------------------------------------------------------------------
@@ -476,6 +482,12 @@ want "GET /api/events: newest first" 200 "len(d['events']) >= 2 and [e['time'] f
 req GET "/api/events?detector=manual&limit=50"
 want "GET /api/events?detector=manual: the web blocks (and only manual events)" 200 \
 	"all(e['detector'] == 'manual' for e in d['events']) and any(e['ip'] == '$MB' for e in d['events'])"
+req GET "/api/events?since=yesterday"
+want "GET /api/events?since=yesterday -> 400 field since" 400 "d.get('field') == 'since' and d.get('error')"
+req GET "/api/events?ip=not-an-address"
+want "GET /api/events?ip=not-an-address -> 400 field ip" 400 "d.get('field') == 'ip' and d.get('error')"
+req GET /api/lists/greylist
+want "GET /api/lists/greylist -> 404, no field" 404 "d.get('error', '').startswith('no such list') and 'field' not in d"
 req GET "/api/events?since=2099-01-01T00:00:00Z"
 want "GET /api/events?since=(future): no events" 200 "d['events'] == []"
 req GET "/api/events?since=$SCAN_TIME&ip=$SCAN&detector=scanner"
@@ -486,7 +498,7 @@ want "GET /api/stats/hourly?days=7: 168 counts from a whole hour, the svmap bloc
 req GET "/api/stats/hourly?days=1"
 want "GET /api/stats/hourly?days=1: 24 counts" 200 "len(d['counts']) == 24"
 req GET /api/nonexistent
-want "GET /api/nonexistent -> 404 JSON" 404 "'error' in d"
+want "GET /api/nonexistent -> 404 JSON, no field" 404 "d.get('error') == 'no such API endpoint' and 'field' not in d"
 
 # ---- logout ------------------------------------------------------------------------------------------------------
 OLD_COOKIE=$(awk '!/^#/ && NF >= 7 { print $6 "=" $7 }' "$JAR" | head -1)
