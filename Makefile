@@ -65,6 +65,12 @@ bench: all
 bench-worst: $(B)/bench/worst_msg
 	$(B)/bench/worst_msg
 
+# The mutation check (scripts/mutate.sh): deliberate bugs, one at a time on a
+# copy of the tree, each of which some test must catch.  Root for the firewall ones.
+.PHONY: mutate
+mutate: all
+	./scripts/mutate.sh
+
 # Installs the binary, the systemd unit, the README (the unit's
 # Documentation=) and, when none exists yet, the example configuration as
 # /etc/sipwarden/sipwarden.conf.

@@ -59,6 +59,17 @@ static void test_defaults(void)
 	UA("unfriendly-scanner", "-");
 	UA("sipclient 1.0", "-");
 	UA("Yealink SIP-T46S 66.85.0.5", "-");
+	/* the User-Agents as real tools and phones send them, mixed case */
+	UA("Friendly-Scanner", "friendly-scanner");
+	UA("SIPVicious", "sipvicious");
+	UA("VaxSIPUserAgent/3.1", "VaxSIPUserAgent");
+	UA("PPLSIP", "^pplsip");
+	static const char *const benign[] = { "Zoiper rv2.10.19.6", "Yealink SIP-T46S", "MicroSIP/3.21.3",
+	                                      "Linphone/5.2", "Asterisk PBX 20.5.0", "FPBX-16.0.33(18.20.0)",
+	                                      "Grandstream GXP2170 1.0.11.23", "Cisco-SIPGateway/IOS-15.x",
+	                                      "snom D785/10.1.101.11", "Bria iOS release 6.2.1" };
+	for (size_t i = 0; i < ARRAY_LEN(benign); i++)
+		UA(benign[i], "-");
 	UA("", "-");
 	UA("sip", "-");
 	/* ^pplsip: the header starts with it */

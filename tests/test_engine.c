@@ -557,7 +557,7 @@ static void test_aggregation(void)
 	const struct rec_event *a = find_ev(EVT_BLOCK, "198.51.100.0/24");
 	CHECK(a && a->count == 5 && a->duration_s == 3600);
 	CHECK(nevs == 6 && evs[4].det == DET_BAD_REGISTRATION && evs[5].det == DET_AGGREGATE); /* host first */
-	CHECK(strstr(a->json, "\"members\":[\"198.51.100.50\",\"198.51.100.51\",\"198.51.100.52\","
+	CHECK(a && strstr(a->json, "\"members\":[\"198.51.100.50\",\"198.51.100.51\",\"198.51.100.52\","
 	                      "\"198.51.100.53\",\"198.51.100.54\"]") && !strstr(a->json, "exceptions"));
 	/* a host inside the blocked prefix gets no block of its own */
 	struct vrd_stats vs;
@@ -807,6 +807,149 @@ static void test_dns(void)
 	CHECK(nevs == 0);
 }
 
+/* ---- every counting rule fires at exactly its count ---- */
+
+/* One event of a rule from ip (the i-th; distinct where the rule counts
+ * distinct things), at ts. */
+typedef void (*one_fn)(unsigned i, uint64_t ts, const char *ip);
+
+static void one_badreg(unsigned i, uint64_t ts, const char *ip) { guess(ts, ip, "1001", 10 + i, 403); }
+static void one_badinv(unsigned i, uint64_t ts, const char *ip)
+{
+	struct req v = { "INVITE", "0044123456", "Zoiper rv2.10.19.6", "1001", NULL, i };
+	txn(ts, ip, &v, 403, false);
+}
+static void one_sweep(unsigned i, uint64_t ts, const char *ip)
+{
+	char dest[16];
+	snprintf(dest, sizeof dest, "9%05u", i);
+	struct req w = { "INVITE", dest, "MicroSIP/3.21.3", NULL, NULL, i };
+	txn(ts, ip, &w, 404, false);
+}
+static void one_enum(unsigned i, uint64_t ts, const char *ip)
+{
+	char user[16];
+	snprintf(user, sizeof user, "%u", 2000 + i);
+	struct req e = { "OPTIONS", user, "Linphone/5.2", NULL, NULL, i };
+	txn(ts, ip, &e, 404, false);
+}
+static void one_flood(unsigned i, uint64_t ts, const char *ip)
+{
+	struct req r = { "OPTIONS", "100", "Asterisk PBX 20.5.0", NULL, NULL, i };
+	txn(ts, ip, &r, 200, false);
+}
+static void one_anomaly(unsigned i, uint64_t ts, const char *ip)
+{
+	(void)i;
+	send_udp(ts, ip, 5062, server, 5060,
+	         "OPTIONS sip:100@198.51.100.1 SIP/2.0\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\n"
+	         "Call-ID: x\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n");
+}
+static void one_tftp_bad(unsigned i, uint64_t ts, const char *ip)
+{
+	uint8_t b[128], err[] = { 0, 5, 0, 1, 'n', 'o', 0 };
+	send_udp_bin(ts, ip, 40000 + i, server, 69, b, tftp_rq(b, 1, "SEP001122334455.cnf.xml"));
+	send_udp_bin(ts + 1000, server, 50000 + i, ip, 40000 + i, err, sizeof err);
+}
+static void one_tftp_files(unsigned i, uint64_t ts, const char *ip)
+{
+	uint8_t b[128];
+	char file[64];
+	snprintf(file, sizeof file, "0004f2%06x-phone.cfg", i);
+	send_udp_bin(ts, ip, 42000 + i, server, 69, b, tftp_rq(b, 1, file));
+}
+static void one_dns_any(unsigned i, uint64_t ts, const char *ip)
+{
+	uint8_t b[512];
+	send_udp_bin(ts, ip, 30000 + i, server, 53, b, dns_q(b, (uint16_t)i, "example.com", 255, 1, false, 0));
+}
+static void one_dns_query(unsigned i, uint64_t ts, const char *ip)
+{
+	uint8_t b[512];
+	send_udp_bin(ts, ip, 30000, server, 53, b, dns_q(b, (uint16_t)i, "a.example", 1, 1, false, 0));
+}
+static void one_dns_refused(unsigned i, uint64_t ts, const char *ip)
+{
+	uint8_t b[512];
+	send_udp_bin(ts, ip, 30000 + i, server, 53, b, dns_q(b, (uint16_t)i, "x.example", 1, 1, false, 0));
+	send_udp_bin(ts + 500, server, 53, ip, 30000 + i, b, dns_q(b, (uint16_t)i, "x.example", 1, 1, true, 5));
+}
+/* distributed guessing: the i-th address fails once on 1001 */
+static void one_distributed(unsigned i, uint64_t ts, const char *ip)
+{
+	(void)ip;
+	char a[32];
+	snprintf(a, sizeof a, "203.0.113.%u", 100 + i);
+	guess(ts, a, "1001", i, 403);
+}
+
+struct exact_rule {
+	const char *name, *conf;
+	enum detector det;
+	enum evt_type type;
+	one_fn one;
+	uint32_t count, window_s; /* the defaults (config.c), and so the rule's figures */
+	bool distinct;            /* counts distinct things: a set, not a sliding window */
+};
+
+static const struct exact_rule exact_rules[] = {
+	{ "bad_registrations", NULL, DET_BAD_REGISTRATION, EVT_BLOCK, one_badreg, 10, 60, false },
+	{ "bad_invites", NULL, DET_BAD_INVITE, EVT_BLOCK, one_badinv, 10, 60, false },
+	{ "invite_sweep", "[sip]\nbad_invites = 0\n", DET_TOLL_FRAUD, EVT_BLOCK, one_sweep, 10, 60, true },
+	{ "enumeration", NULL, DET_ENUMERATION, EVT_BLOCK, one_enum, 20, 60, true },
+	{ "flood", NULL, DET_FLOOD, EVT_BLOCK, one_flood, 200, 10, false },
+	{ "anomalies", NULL, DET_ANOMALY, EVT_BLOCK, one_anomaly, 5, 60, false },
+	{ "tftp bad_requests", NULL, DET_TFTP_BRUTEFORCE, EVT_BLOCK, one_tftp_bad, 10, 60, false },
+	{ "tftp distinct_files", NULL, DET_TFTP_BRUTEFORCE, EVT_BLOCK, one_tftp_files, 20, 600, true },
+	{ "dns any_queries", NULL, DET_DNS_ABUSE, EVT_BLOCK, one_dns_any, 10, 60, false },
+	{ "dns queries", NULL, DET_DNS_ABUSE, EVT_BLOCK, one_dns_query, 100, 10, false },
+	{ "dns refused", NULL, DET_DNS_ABUSE, EVT_BLOCK, one_dns_refused, 50, 60, false },
+	{ "distributed_guessing", NULL, DET_DISTRIBUTED_GUESSING, EVT_ALERT, one_distributed, 20, 600, true },
+};
+
+/* The events of rule r whatever the address (distributed guessing names
+ * its last address). */
+static unsigned rule_events(const struct exact_rule *r)
+{
+	return count_ev(r->type, (int)r->det, NULL);
+}
+
+/* count - 1 events inside the window: nothing; the count-th: one event
+ * saying count.  Then the window's edge: count - 1 events, and the last one
+ * a whole window after the first, is not count within the window. */
+static void test_exact_thresholds(void)
+{
+	const char *ip = "203.0.113.77";
+	for (size_t k = 0; k < ARRAY_LEN(exact_rules); k++) {
+		const struct exact_rule *r = &exact_rules[k];
+		uint64_t step = (uint64_t)r->window_s * SEC / (2 * r->count); /* all within half the window */
+		setup(r->conf);
+		for (unsigned i = 0; i + 1 < r->count; i++)
+			r->one(i, T0 + SEC + i * step, ip);
+		CHECK_MSG(rule_events(r) == 0, "%s: an event after %u of %u", r->name, r->count - 1, r->count);
+		r->one(r->count - 1, T0 + SEC + (r->count - 1) * step, ip);
+		const struct rec_event *e = NULL;
+		for (unsigned i = 0; i < nevs; i++)
+			if (evs[i].type == r->type && evs[i].det == r->det)
+				e = &evs[i];
+		CHECK_MSG(rule_events(r) == 1 && e && e->count == r->count,
+		          "%s: %u events at the %u-th, count %u", r->name, rule_events(r), r->count, e ? e->count : 0);
+
+		/* the first of count events a whole window (plus half a slot for
+		 * the sliding windows, which move a slot at a time) before the last */
+		setup(r->conf);
+		uint64_t edge = (uint64_t)r->window_s * SEC + (r->distinct ? 0 : r->window_s * SEC / 16);
+		r->one(0, T0 + SEC, ip);
+		for (unsigned i = 1; i + 1 < r->count; i++)
+			r->one(i, T0 + SEC + edge - (r->count - i) * 1000, ip);
+		r->one(r->count - 1, T0 + SEC + edge, ip);
+		CHECK_MSG(rule_events(r) == 0, "%s: %u events over %u s and %.3f s fired", r->name, r->count,
+		          r->window_s, (double)(edge % SEC) / 1e6);
+		r->one(r->count, T0 + SEC + edge + 1000, ip);
+		CHECK_MSG(rule_events(r) == 1, "%s: %u within the window did not fire", r->name, r->count);
+	}
+}
+
 /* The protected host is never blocked, and its own look-ups elsewhere are
  * not inspected. */
 static void test_own_addresses(void)
@@ -954,6 +1097,23 @@ static void test_shelter_and_echo(void)
 	for (unsigned i = 0; i < 29; i++)
 		guess(T0 + 51 * SEC + i * 100000, ph, "1003", 701 + i, 403);
 	CHECK(count_ev(EVT_BLOCK, DET_BAD_REGISTRATION, ph) == 1);
+}
+
+/* Shelter is earned by credentials over a nonce the server sent: a 200 to
+ * credentials over an invented nonce (a forged or lax answer) earns none. */
+static void test_shelter_needs_nonce(void)
+{
+	setup(NULL);
+	const char *ip = "198.51.100.20";
+	struct req r = { "REGISTER", "1003", "Yealink SIP-T46S", "1003", NULL, 1 };
+	cred_nonce = "invented-by-the-client";
+	txn(T0, ip, &r, 200, false);
+	cred_nonce = NULL;
+	struct req sc = { "OPTIONS", "100", "Friendly-Scanner", NULL, NULL, 2 };
+	txn(T0 + 10 * SEC, ip, &sc, 0, false);
+	const struct rec_event *b = find_ev(EVT_BLOCK, ip);
+	CHECK_MSG(b && b->det == DET_SCANNER && count_ev(EVT_ALERT, -1, ip) == 0,
+	          "a 200 over an invented nonce sheltered %s", ip);
 }
 
 /* A nonce the server sent to two addresses (time-based nonces) proves
@@ -1332,9 +1492,11 @@ int main(void)
 	test_toll_fraud_and_distributed();
 	test_tftp();
 	test_dns();
+	test_exact_thresholds();
 	test_own_addresses();
 	test_forged_tcp_no_shelter();
 	test_shelter_and_echo();
+	test_shelter_needs_nonce();
 	test_shared_nonce();
 	test_peers();
 	test_verified_tcp();

@@ -137,6 +137,9 @@ fw() { ns_exec srv "$PY" "$DH/fwdump.py" "$1" "$BACKEND" "$TABLE"; }
 # elem ADDR: prints the seconds left (or "permanent") when ADDR is in our sets.
 elem() { fw elems | awk -v a="$1" '$1 == a { print $2; f = 1 } END { exit !f }'; }
 in_set() { elem "$1" >/dev/null; }
+# given ADDR: the timeout ADDR's element was given, in seconds (nftables
+# lists it exactly; ipset lists only the seconds left).
+given() { fw timeouts | awk -v a="$1" '$1 == a { print $2; f = 1 } END { exit !f }'; }
 not_in_set() { ! elem "$1" >/dev/null; }
 drops() { fw drops; }
 fw_state() { fw state; }
@@ -170,17 +173,37 @@ guess() {
 	ns_exec "$role" timeout "$to" sipsak -U -E udp -H "$src" -C "sip:$user@$src" \
 		-a "${WORDS[n % ${#WORDS[@]}]}" -u "$user" -s "sip:$user@$SRV4" >>"$T/guess-$role.log" 2>&1
 }
-# attack_until_blocked ROLE SRC USER MAX: guesses until SRC is in our sets;
-# prints how many guesses it took; fails when MAX guesses did not do it.
+# kam_failed SRC: the failed authentications Kamailio answered SRC (403 to a
+# wrong password, a new 401 to credentials it would not take): what the
+# bad_registration rule counts, one per answer however often it is resent.
+kam_failed() { grep -cE "(wrong password for|rc=-?[0-9]+ for) \[[^]]*\] from $1(\$|,)" "$KLOG"; }
+# attack_until_blocked ROLE SRC USER MAX: wrong passwords until SRC is in our
+# sets, exactly at the rule's count (bad_registrations = 5/1m): SRC is not
+# in the set while the server has answered it fewer than 5 failures, and is
+# within 5 s of the 5th.  Prints 5; fails (a note on stderr says why) on a
+# block after fewer or more failures, or none within MAX guesses.
 attack_until_blocked() {
-	local role=$1 src=$2 user=$3 max=$4 i
+	local role=$1 src=$2 user=$3 max=$4 i f f0
+	f0=$(kam_failed "$src")
 	for ((i = 1; i <= max; i++)); do
 		guess "$role" "$src" "$user" "$i"
-		if [ "$i" -ge 5 ] && ns_wait_for 1 in_set "$src"; then
-			echo "$i"
+		if in_set "$src"; then # blocked: after how many answered failures?
+			sleep 0.2
+			f=$(($(kam_failed "$src") - f0))
+			[ "$f" -eq 5 ] && { echo 5; return 0; }
+			note "$src blocked when the server had answered it $f failed registrations (rule: 5)" >&2
+			return 1
+		fi
+		f=$(($(kam_failed "$src") - f0))
+		[ "$f" -lt 5 ] && continue
+		if [ "$f" -eq 5 ] && ns_wait_for 5 in_set "$src"; then
+			echo 5
 			return 0
 		fi
+		note "$src not blocked 5 s after $f failed registrations (rule: 5)" >&2
+		return 1
 	done
+	note "$src: $max guesses, $(($(kam_failed "$src") - f0)) failures answered, no block" >&2
 	return 1
 }
 # kam_seen SRC: how many requests Kamailio logged from SRC with our probe's UA.
@@ -369,7 +392,7 @@ run_backend() {
 	local n tb d0 d1
 	if n=$(attack_until_blocked a1 $A1 1002 15); then
 		tb=$(now)
-		ok "$L sipsak password guesser $A1 blocked after $n wrong passwords (bad_registrations = 5/1m)"
+		ok "$L sipsak password guesser $A1 blocked at exactly its ${n}th answered failure, not before (bad_registrations = 5/1m)"
 		# Within the 3 s block: probes in parallel.
 		d0=$(drops)
 		local kseen0 lst p1 p2 rc1 rc2
@@ -393,8 +416,8 @@ run_backend() {
 			[ "${d1:-0}" -gt "${d0:-0}" ]
 		check "$L ctl list shows $A1 while blocked ($lst)" grep -q '"detector": "bad_registration"' <<<"$lst"
 		e=$(events "e['event']=='block' and e['ip']=='$A1'" | head -1)
-		check "$L block event for $A1: detector bad_registration, duration_s 3 ($e)" \
-			grep -q '"detector":"bad_registration".*"duration_s":3,' <<<"$e"
+		check "$L block event for $A1: detector bad_registration, exactly 5 failures, duration_s 3 ($e)" \
+			grep -q '"detector":"bad_registration".*"count":5,.*"duration_s":3,' <<<"$e"
 
 		# ---- 2. expiry ------------------------------------------------------------
 		if ns_wait_for 8 not_in_set $A1; then
@@ -475,6 +498,10 @@ run_backend() {
 	check "$L ctl block $M4 60 ($out)" [ $rc -eq 0 ]
 	e=$(elem $M4)
 	check "$L ... $M4 in the kernel set with about 60 s left (got '${e:-absent}')" between "${e:-0}" 55 60
+	if [ "$BACKEND" = nftables ]; then
+		e=$(given $M4)
+		check "$L ... its element's timeout is 60 s exactly (got '${e:-absent}')" [ "$e" = 60 ]
+	fi
 	check "$L ... OPTIONS from $M4 gets no answer" options_unanswered m $M4 1.0
 	out=$(ctl block $M4 2>&1); rc=$?
 	[ $rc -eq 0 ] && grep -q 'already blocked' <<<"$out"
@@ -653,6 +680,10 @@ run_backend() {
 	ctl block $DEF >/dev/null 2>&1
 	e=$(elem $DEF)
 	check "$L ... a new block without a duration lasts 7 s (got '${e:-absent}' left)" between "${e:-0}" 5 7
+	if [ "$BACKEND" = nftables ]; then
+		e=$(given $DEF)
+		check "$L ... its element's timeout is the reloaded block_time, 7 s exactly (got '${e:-absent}')" [ "$e" = 7 ]
+	fi
 	if [ -n "${tperm:-}" ]; then
 		while ! between "$(elapsed "$tperm")" 4 999; do sleep 0.2; done
 		e=$(elem $A1)
@@ -690,7 +721,8 @@ run_backend() {
 	res "$L TCP: a further OPTIONS on the SAME connection ($c1 = $c2) gets no answer"
 	check "$L TCP: the drop counter grows ($d0 -> $d1)" [ "${d1:-0}" -gt "${d0:-0}" ]
 	e=$(events "e['event']=='block' and e['ip']=='$TCPA'" | head -1)
-	check "$L TCP: block event bad_registration for $TCPA ($e)" grep -q '"detector":"bad_registration"' <<<"$e"
+	check "$L TCP: block event bad_registration for $TCPA, at exactly 5 failures ($e)" \
+		grep -q '"detector":"bad_registration".*"count":5,' <<<"$e"
 
 	# ---- health -------------------------------------------------------------------------
 	local fe le se

@@ -1,9 +1,10 @@
 #!/bin/bash
 # test_rules_replay.sh: replay tests of the SIP rules toll_fraud,
-# distributed_guessing, aggregate and spoof resistance, on captures written
-# by tests/e2e/services/pcapw.py (generated SIP request/response pairs that
-# share Call-ID, CSeq and Via branch; server 198.51.100.1:5060 and
-# [2001:db8:100::1]:5060; who does what: pcapw.py --list).
+# distributed_guessing, aggregate, spoof resistance and exact thresholds,
+# on captures written by tests/e2e/services/pcapw.py (generated SIP
+# request/response pairs that share Call-ID, CSeq and Via branch; server
+# 198.51.100.1:5060 and [2001:db8:100::1]:5060; who does what: pcapw.py
+# --list).
 #
 #   a  toll fraud     a sweep of 12 failed call destinations (404/403) from
 #                     one address: toll_fraud or bad_invite (defaults: both
@@ -28,6 +29,11 @@
 #                     registered: a block; forged scanner packets from 5
 #                     unauthenticated neighbours in the phone's /24 block them, but
 #                     the aggregate /24 must not cover the proven phone
+#   e  exact counts   bad_registration, bad_invite, enumeration, the INVITE
+#                     sweep and flood on their defaults: count - 1 events,
+#                     no event; count events, one block saying count; the
+#                     User-Agents of real scanners in mixed case blocked,
+#                     those of real phones and PBXes not
 #
 # No root needed (no namespaces).  Environment: SIPWARDEN (default
 # build/sipwarden, relative to the repo root).  Output "ok - ..." /
@@ -121,7 +127,7 @@ if replay_to "$LABEL" "$EV" "$DEFAULTS" "$TMP/distributed.pcap"; then
 	note "alert: $a"
 	check "$LABEL: the alert names username 1001 (evidence.usernames)" \
 		pycheck "$EV" "[e['evidence']['usernames'] for e in evs if e['detector']=='distributed_guessing'] == [['1001']]"
-	pycheck "$EV" "all(a in '$DIST'.split() and len(set(e['evidence']['addresses'])) == len(e['evidence']['addresses']) >= 10
+	pycheck "$EV" "all(a in '$DIST'.split() and len(set(e['evidence']['addresses'])) == len(e['evidence']['addresses']) == 10
 	               for e in evs if e['detector']=='distributed_guessing' for a in e['evidence']['addresses'])
 	               and any(e['evidence'].get('addresses') for e in evs if e['detector']=='distributed_guessing')"
 	res "$LABEL: the alert lists the guessing addresses (evidence.addresses: 10, distinct, all among the 25)"
@@ -212,6 +218,69 @@ if replay_to "$LABEL" "$EV" "$DEFAULTS" "$TMP/spoofagg.pcap"; then
 	done
 	never_blocked "$EV" $PHONE
 	note "aggregate blocks: $(evsel "$EV" "e['detector']=='aggregate'" | sed 's/.*"ip":"\([^"]*\)".*/\1/' | tr '\n' ' ')"
+fi
+
+# ---- e. exact counts and real User-Agents --------------------------------------
+# Each counting SIP rule on its defaults (bad_registrations 10/60 s,
+# bad_invites 10/60 s, enumeration 20/60 s, invite_sweep 10/60 s (with
+# bad_invites = 0), flood 200/10 s): a capture of count - 1 events from
+# $EXACT gives no event for it, one of count events exactly one block
+# saying count.  Then scanners' User-Agents as the tools send them, in
+# mixed case, are blocked (scanner) and real phones' and PBXes' are not.
+EXACT=198.51.100.80
+"$PY" - "$SVC" "$TMP" <<-'EOF' || notok "writing the exact-count captures"
+	import sys
+	sys.path.insert(0, sys.argv[1])
+	import pcapw
+	out = sys.argv[2]
+	X = "198.51.100.80"
+	def badreg(s, i): s.register(X, "1001", 403, ua="Zoiper rv2.10.19.6", gap=1)
+	def badinv(s, i): s.invite(X, "1004", 403, auth="1001", ua="MicroSIP/3.21.3", gap=1)
+	def enum(s, i): s.options(X, ua="Linphone/5.2", answer=404, user=str(2000 + i), gap=1)
+	def sweep(s, i): s.invite(X, "4416329600%02d" % i, 404, ua="Asterisk PBX 20.5.0", gap=1)
+	def flood(s, i): s.options(X, ua="FPBX-16.0.33(18.20.0)", gap=0.02)
+	rules = {"bad_registration": (badreg, 10), "bad_invite": (badinv, 10), "enumeration": (enum, 20),
+	         "toll_fraud": (sweep, 10), "flood": (flood, 200)}
+	for name, (one, count) in rules.items():
+	    for n in (count - 1, count):
+	        p = pcapw.Pcap("%s/exact-%s-%d.pcap" % (out, name, n))
+	        s = pcapw.Sip(p)
+	        for i in range(n):
+	            one(s, i)
+	        p.close()
+	p = pcapw.Pcap("%s/agents.pcap" % out)
+	s = pcapw.Sip(p)
+	scanners = ["Friendly-Scanner", "SIPVicious", "sipcli/v1.8", "VaxSIPUserAgent/3.1", "PPLSIP",
+	            "friendly-scanner", "sipvicious 0.3.4", "SIPCLI/1.0"]
+	benign = ["Zoiper rv2.10.19.6", "Yealink SIP-T46S 66.86.0.15", "MicroSIP/3.21.3", "Linphone/5.2",
+	          "Asterisk PBX 20.5.0", "FPBX-16.0.33(18.20.0)", "Grandstream GXP2170 1.0.11.23", "snom D785/10.1.101.11"]
+	for i, ua in enumerate(scanners):
+	    s.options("203.0.113.%d" % (40 + i), ua=ua)
+	for i, ua in enumerate(benign):
+	    s.options("198.51.100.%d" % (40 + i), ua=ua)
+	p.close()
+	EOF
+for rule in bad_registration:10 bad_invite:10 enumeration:20 toll_fraud:10 flood:200; do
+	det=${rule%:*} n=${rule#*:} conf=$DEFAULTS
+	[ "$det" = toll_fraud ] && conf=$CONF/no-bad-invites.conf
+	LABEL="e $det, $((n - 1)) of $n" EV=$TMP/exact-$det-$((n - 1))
+	if replay_to "$LABEL" "$EV" "$conf" "$TMP/exact-$det-$((n - 1)).pcap"; then
+		k=$(evcount "$EV" "e['ip']=='$EXACT'")
+		check "$LABEL: no event for $EXACT (got $k)" [ "$k" = 0 ]
+	fi
+	LABEL="e $det, $n of $n" EV=$TMP/exact-$det-$n
+	if replay_to "$LABEL" "$EV" "$conf" "$TMP/exact-$det-$n.pcap"; then
+		e=$(evsel "$EV" "e['ip']=='$EXACT'")
+		check "$LABEL: exactly one event for $EXACT, a block by $det counting $n ($e)" \
+			pycheck "$EV" "[(e['event'], e['detector'], e['count']) for e in evs if e['ip']=='$EXACT'] == [('block', '$det', $n)]"
+	fi
+done
+LABEL="e User-Agents" EV=$TMP/agents
+if replay_to "$LABEL" "$EV" "$DEFAULTS" "$TMP/agents.pcap"; then
+	for i in 0 1 2 3 4 5 6 7; do blocked_by "$EV" "203.0.113.$((40 + i))" scanner; done
+	for i in 0 1 2 3 4 5 6 7; do never_blocked "$EV" "198.51.100.$((40 + i))"; done
+	check "$LABEL: no event at all for the 8 phones and PBXes" \
+		[ "$(evcount "$EV" "e['ip'].startswith('198.51.100.4')")" = 0 ]
 fi
 
 finish

@@ -8,6 +8,9 @@ Run it INSIDE the namespace whose firewall you want to read
                                    the whitelist sets allow4/allow6, TABLEw4/w6):
                                    "ADDR[/LEN] SECONDS_LEFT" or "ADDR[/LEN] permanent"
                                    (hosts without /32 or /128)
+  fwdump.py timeouts nftables TABLE  "ADDR[/LEN] SECONDS" per element: the
+                                   timeout it was given (nftables lists it
+                                   next to the countdown; ipset has none)
   fwdump.py drops BACKEND TABLE    total packets counted by our drop rules
   fwdump.py state BACKEND TABLE    "present", "absent" or "partial: ..."
                                    (exit 0, 1, 2)
@@ -54,7 +57,7 @@ def nft_val(v):
     return json.dumps(v)
 
 
-def nft_elems(table):
+def nft_elems(table, given=False):
     objs = nft_table(table)
     res = []
     if objs is None:
@@ -66,7 +69,7 @@ def nft_elems(table):
         for e in s.get("elem", []):
             if isinstance(e, dict) and "elem" in e:
                 d = e["elem"]
-                left = d.get("expires", d.get("timeout"))
+                left = d.get("timeout") if given else d.get("expires", d.get("timeout"))
                 res.append((nft_val(d["val"]), "permanent" if left is None else str(left)))
             else:
                 res.append((nft_val(e), "permanent"))
@@ -188,6 +191,10 @@ def main():
     if cmd == "elems":
         for a, left in (nft_elems(table) if nft else ipset_elems(table)):
             print(a, left)
+        return 0
+    if cmd == "timeouts" and nft:
+        for a, t in nft_elems(table, given=True):
+            print(a, t)
         return 0
     if cmd == "drops":
         print(nft_drops(table) if nft else ipset_drops(table))
