@@ -81,11 +81,20 @@ MUTANTS=(
 		$'bool verified = tcp_verified || echo == ECHO_OWN;'
 		$'bool verified = (tcp_verified && 0) || echo == ECHO_OWN;'
 	retransmission-recounted src/txn.c unit:test_engine
-		$'\t\tif (is_done(t, k)) {\n\t\t\tt->repeats++; /* a retransmitted answer, or one to a retransmission */\n\t\t\treturn NULL;\n\t\t}'
-		$'\t\tif (is_done(t, k))\n\t\t\tt->repeats++;'
-	retransmitted-request-reopened src/txn.c unit:test_engine
-		$'is_done(t, k) && slot->ts_us + t->ttl_us >= ts_us && t->b[k].fp == fp)'
-		$'is_done(t, k) && slot->ts_us + t->ttl_us >= ts_us && t->b[k].fp == fp && 0)'
+		$'\tif (a && a->fp == fp)\n\t\treturn;'
+		$'\tif (a && a->fp == fp && 0)\n\t\treturn;'
+	retransmitted-answer-recounted src/txn.c unit:test_engine
+		$'\t\t\tans_add(t, h, b->fp);'
+		$'\t\t\tif (0) ans_add(t, h, b->fp);'
+	fingerprint-without-response src/txn.c unit:test_engine
+		$'m->auth_username, m->auth_response };'
+		$'m->auth_username, m->auth_username };'
+	same-key-overwrites src/txn.c unit:test_engine
+		$'(e->h == h && t->b[k].fp == fp)'
+		$'(e->h == h && (t->b[k].fp == fp || 1))'
+	answer-to-anyone src/txn.c unit:test_engine
+		$'\t\tif (!ip_eq(&b->client.ip, to))\n\t\t\tcontinue;'
+		$'\t\tif (!ip_eq(&b->client.ip, to) && 0)\n\t\t\tcontinue;'
 	whitelist-skipped src/verdict.c unit:test_engine
 		$'if (cfg_prefixes_match(&v->cfg->whitelist, &o->key.ip) || cfg_is_own(v->cfg, &o->key.ip)) {'
 		$'if (cfg_is_own(v->cfg, &o->key.ip)) {'

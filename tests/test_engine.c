@@ -138,6 +138,8 @@ struct req {
 
 /* The nonce credentials carry; NULL: the one the server sends the address. */
 static const char *cred_nonce;
+/* The digest response credentials carry; NULL: a fixed one. */
+static const char *cred_response;
 
 static char last_req[4096];
 
@@ -158,8 +160,8 @@ static void pending(uint64_t ts, const char *ip, const struct req *r)
 	if (r->auth_user)
 		snprintf(auth, sizeof auth,
 		         "Authorization: Digest username=\"%s\", realm=\"sipwarden.test\", nonce=\"%s\", "
-		         "uri=\"sip:198.51.100.1\", response=\"0123456789abcdef0123456789abcdef\"\r\n", r->auth_user,
-		         cred_nonce ? cred_nonce : nonce);
+		         "uri=\"sip:198.51.100.1\", response=\"%s\"\r\n", r->auth_user,
+		         cred_nonce ? cred_nonce : nonce, cred_response ? cred_response : "0123456789abcdef0123456789abcdef");
 	snprintf(last_req, sizeof last_req,
 	         "%s sip:%s@198.51.100.1 SIP/2.0\r\n"
 	         "Via: SIP/2.0/UDP %s:5062;branch=z9hG4bK-%s-%u;rport\r\n"
@@ -1331,6 +1333,17 @@ static void test_retransmissions(void)
 		txn(T0 + i * SEC, "203.0.113.53", &w, 403, false);
 	}
 	CHECK(count_ev(EVT_BLOCK, DET_BAD_REGISTRATION, "203.0.113.53") == 1);
+	/* one key, one username, another password each time (the digest
+	 * response differs): every answer counts */
+	char resp[40];
+	for (unsigned i = 0; i < 10; i++) {
+		struct req w = { "REGISTER", "1001", "pbx-client/1.0", "1001", NULL, 79 };
+		snprintf(resp, sizeof resp, "%032x", i + 1);
+		cred_response = resp;
+		txn(T0 + i * SEC, "203.0.113.56", &w, 403, false);
+	}
+	cred_response = NULL;
+	CHECK(count_ev(EVT_BLOCK, DET_BAD_REGISTRATION, "203.0.113.56") == 1);
 	/* one key, the same credentials, only a header that is not evidence
 	 * (User-Agent) changed: the same attempt, one failure */
 	const char *uas[] = { "a/1", "b/1", "c/1", "d/1", "e/1", "f/1", "g/1", "h/1", "i/1", "j/1" };
