@@ -95,6 +95,12 @@ MUTANTS=(
 	answer-to-anyone src/txn.c unit:test_engine
 		$'\t\tif (!ip_eq(&b->client.ip, to))\n\t\t\tcontinue;'
 		$'\t\tif (!ip_eq(&b->client.ip, to) && 0)\n\t\t\tcontinue;'
+	forged-own-accepted src/engine.c 'unit:test_engine e2e:test_adv_trust'
+		$'if (p->dir == DEC_DIR_IN && cfg_prefixes_match(&e->cfg->own, &p->src)) {'
+		$'if (p->dir == DEC_DIR_IN && cfg_prefixes_match(&e->cfg->own, &p->src) && 0) {'
+	direction-ignored src/decode.c unit:test_decode
+		$'\td->dir = frame_dir(d, link, frame, caplen);'
+		$'\td->dir = (uint8_t)(frame_dir(d, link, frame, caplen) * 0);'
 	whitelist-skipped src/verdict.c unit:test_engine
 		$'if (cfg_prefixes_match(&v->cfg->whitelist, &o->key.ip) || cfg_is_own(v->cfg, &o->key.ip)) {'
 		$'if (cfg_is_own(v->cfg, &o->key.ip)) {'

@@ -113,6 +113,8 @@ struct cfg_instance {
 	int line;                         /* where the section starts (0 = implicit) */
 };
 
+#define CFG_MAX_MACS 32
+
 struct config {
 	char path[256];                   /* "" for built-in defaults */
 	unsigned n_ifaces;
@@ -131,6 +133,10 @@ struct config {
 	/* the host's own addresses, found at run time (the daemon reads its
 	 * interfaces); not from the file */
 	struct cfg_prefixes own;
+	/* and their link (MAC) addresses: an Ethernet frame from one was sent
+	 * by the host (capture direction) */
+	uint8_t own_mac[CFG_MAX_MACS][6];
+	unsigned n_own_mac;
 	/* [firewall] */
 	char fw_backend[16];              /* nftables | ipset | none */
 	char fw_table[32];

@@ -135,10 +135,12 @@ static int cmd_status(struct daemon *d, const struct req *r, FILE *o)
 		}
 		fprintf(o, "],\"packets\":%llu,\"kernel_received\":%llu,\"kernel_drops\":%llu,"
 		           "\"sip_messages\":%llu,\"requests\":%llu,\"responses\":%llu,\"anomalies\":%llu,"
+		           "\"spoofed_own\":%llu,"
 		           "\"active_blocks\":%llu,\"blocks\":%llu,\"unblocks\":%llu,\"alerts\":%llu,\"detectors\":{",
 		        (unsigned long long)st.frames, (unsigned long long)recv, (unsigned long long)drop,
 		        (unsigned long long)st.sip_messages, (unsigned long long)st.requests,
 		        (unsigned long long)st.responses, (unsigned long long)(st.malformed + st.not_sip),
+		        (unsigned long long)st.spoofed_own,
 		        (unsigned long long)st.vrd.active, (unsigned long long)st.vrd.blocks,
 		        (unsigned long long)st.vrd.unblocks, (unsigned long long)st.vrd.alerts);
 		for (int i = 0; i < DET__COUNT; i++)
@@ -182,8 +184,8 @@ static int cmd_status(struct daemon *d, const struct req *r, FILE *o)
 	        (unsigned long long)st.frames, (unsigned long long)drop);
 	fprintf(o, "SIP messages:   %llu (%llu requests, %llu responses)\n", (unsigned long long)st.sip_messages,
 	        (unsigned long long)st.requests, (unsigned long long)st.responses);
-	fprintf(o, "anomalies:      %llu malformed, %llu not SIP\n", (unsigned long long)st.malformed,
-	        (unsigned long long)st.not_sip);
+	fprintf(o, "anomalies:      %llu malformed, %llu not SIP, %llu forged from the host's own address\n",
+	        (unsigned long long)st.malformed, (unsigned long long)st.not_sip, (unsigned long long)st.spoofed_own);
 	fprintf(o, "active blocks:  %llu (%llu blocks, %llu unblocks, %llu alerts since start)\n",
 	        (unsigned long long)st.vrd.active, (unsigned long long)st.vrd.blocks,
 	        (unsigned long long)st.vrd.unblocks, (unsigned long long)st.vrd.alerts);

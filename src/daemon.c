@@ -11,8 +11,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
-#include <netinet/in.h>
 #include <libgen.h>
+#include <netinet/in.h>
+#include <netpacket/packet.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -245,8 +246,20 @@ static void merge_list_entry(void *ctx, const struct store_list_entry *e)
 	cfg_prefixes_add(ctx, &e->ip);
 }
 
+/* A link address of the host's (not the loopback's zeros), once. */
+static void add_own_mac(struct config *c, const struct sockaddr_ll *ll)
+{
+	static const uint8_t zero[6];
+	if (ll->sll_halen != 6 || !memcmp(ll->sll_addr, zero, 6) || c->n_own_mac == CFG_MAX_MACS)
+		return;
+	for (unsigned k = 0; k < c->n_own_mac; k++)
+		if (!memcmp(c->own_mac[k], ll->sll_addr, 6))
+			return;
+	memcpy(c->own_mac[c->n_own_mac++], ll->sll_addr, 6);
+}
+
 /* The host's own addresses: never blocked, and the servers that the TFTP
- * and DNS rules protect. */
+ * and DNS rules protect; and its link addresses (capture direction). */
 static void add_own_addresses(struct config *c)
 {
 	struct ifaddrs *ifa, *i;
@@ -256,6 +269,10 @@ static void add_own_addresses(struct config *c)
 		struct ipprefix p = { .plen = 128 };
 		if (!i->ifa_addr)
 			continue;
+		if (i->ifa_addr->sa_family == AF_PACKET) {
+			add_own_mac(c, (const struct sockaddr_ll *)(const void *)i->ifa_addr);
+			continue;
+		}
 		if (i->ifa_addr->sa_family == AF_INET)
 			ip_from_v4(&p.addr, (const uint8_t *)&((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr);
 		else if (i->ifa_addr->sa_family == AF_INET6)

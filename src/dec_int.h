@@ -92,6 +92,7 @@ struct dec_flow {
 	uint8_t wopt;           /* window scale option of our SYN, DEC_WS_NONE if none */
 	uint8_t far_n;          /* consecutive far segments continuing each other */
 	uint8_t nooo;
+	uint8_t dir;            /* enum dec_dir: of its first segment, OUT once one was sent by the host */
 	uint32_t ooo[DEC_OOO_MAX][2]; /* [seq, end) ahead of next_seq, stored in place */
 	uint64_t last_ts;
 };
@@ -116,6 +117,9 @@ struct dec {
 	struct dec_table tt;    /* TCP flow directions */
 	struct dec_flow *flows;
 	uint8_t *flow_buf;      /* cap * cfg.flow_buf bytes, touched lazily */
+	uint8_t own_mac[DEC_MAX_MACS][6];
+	unsigned n_mac;
+	uint8_t dir;            /* enum dec_dir of the frame being decoded */
 };
 
 /* decode.c */

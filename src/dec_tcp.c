@@ -150,6 +150,7 @@ static uint32_t flow_new(struct dec *d, const struct dec_ip *ip, const struct de
 	f->next_seq = s->seq;
 	f->snd_max = s->seq;
 	f->wopt = DEC_WS_NONE;
+	f->dir = d->dir;
 	f->rev = flow_lookup(d, &ip->dst, &ip->src, s->dport, s->sport);
 	if (f->rev == i)        /* a connection to itself: no pair */
 		f->rev = DEC_NIL;
@@ -167,7 +168,7 @@ static void flow_deliver(struct dec *d, uint32_t i, uint64_t ts, bool fin)
 	uint32_t off = 0;
 	struct packet pkt = {
 		.ts_us = ts, .src = f->src, .dst = f->dst, .sport = f->sport,
-		.dport = f->dport, .proto = 6, .tcp_fin = fin, .tcp_verified = f->verified,
+		.dport = f->dport, .proto = 6, .tcp_fin = fin, .tcp_verified = f->verified, .dir = f->dir,
 	};
 	while (off < f->len) {
 		pkt.data = buf + off;
@@ -503,6 +504,8 @@ void dec_tcp_segment(struct dec *d, const struct dec_ip *ip,
 	}
 	struct dec_flow *f = &d->flows[i];
 	f->last_ts = ts;
+	if (d->dir == DEC_DIR_OUT)
+		f->dir = DEC_DIR_OUT; /* the host's: inbound segments forged in its name do not undo it */
 	if (s->flags & DEC_TCP_RST) {
 		if (!flow_plausible(d, f, s->seq, 0)) {
 			d->st.tcp_ignored++;    /* a blind reset does not end the flow */

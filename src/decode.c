@@ -186,7 +186,7 @@ static void dec_udp(struct dec *d, const struct dec_ip *ip, uint64_t ts)
 	struct packet pkt = {
 		.ts_us = ts, .src = ip->src, .dst = ip->dst, .proto = 17,
 		.sport = dec_be16(p), .dport = dec_be16(p + 2),
-		.data = p + 8, .len = ulen - 8,
+		.dir = d->dir, .data = p + 8, .len = ulen - 8,
 	};
 	if (!d->cfg.udp_all && !dec_port_ok(d, pkt.sport) && !dec_port_ok(d, pkt.dport)) {
 		d->st.not_interesting++;
@@ -460,12 +460,56 @@ static void dec_fixed(struct dec *d, const uint8_t *p, size_t n, uint64_t ts,
 	dec_ethertype(d, dec_be16(p + type_at), p + hl, n - hl, ts);
 }
 
+void dec_set_own_macs(struct dec *d, const uint8_t (*macs)[6], unsigned n)
+{
+	d->n_mac = n < DEC_MAX_MACS ? n : DEC_MAX_MACS;
+	if (d->n_mac)
+		memcpy(d->own_mac, macs, d->n_mac * sizeof d->own_mac[0]);
+}
+
+#define SLL_OUTGOING 4      /* PACKET_OUTGOING */
+#define ARPHRD_LOOPBACK_ 772
+
+/* The frame's direction from its link header (n: the bytes captured).  On
+ * the loopback device every packet is both sent and received: unknown. */
+static uint8_t frame_dir(const struct dec *d, int link, const uint8_t *f, size_t n)
+{
+	unsigned type, hatype;
+	switch (link) {
+	case DEC_LINK_SLL: /* packet type, ARPHRD type, ... */
+		if (n < 16)
+			return DEC_DIR_UNKNOWN;
+		type = dec_be16(f);
+		hatype = dec_be16(f + 2);
+		break;
+	case DEC_LINK_SLL2: /* protocol, reserved, ifindex, ARPHRD type, packet type, ... */
+		if (n < 20)
+			return DEC_DIR_UNKNOWN;
+		hatype = dec_be16(f + 8);
+		type = f[10];
+		break;
+	case DEC_LINK_EN10MB:
+		if (n < 14 || !d->n_mac)
+			return DEC_DIR_UNKNOWN;
+		for (unsigned i = 0; i < d->n_mac; i++)
+			if (!memcmp(f + 6, d->own_mac[i], 6))
+				return DEC_DIR_OUT;
+		return DEC_DIR_IN;
+	default:
+		return DEC_DIR_UNKNOWN;
+	}
+	if (hatype == ARPHRD_LOOPBACK_ || type > SLL_OUTGOING)
+		return DEC_DIR_UNKNOWN;
+	return type == SLL_OUTGOING ? DEC_DIR_OUT : DEC_DIR_IN;
+}
+
 int dec_frame(struct dec *d, int link, const uint8_t *frame, size_t caplen,
               uint64_t ts_us)
 {
 	if (!dec_link_supported(link))
 		return -1;
 	d->st.frames++;
+	d->dir = frame_dir(d, link, frame, caplen);
 	switch (link) {
 	case DEC_LINK_EN10MB: dec_fixed(d, frame, caplen, ts_us, 14, 12); break;
 	case DEC_LINK_SLL:    dec_fixed(d, frame, caplen, ts_us, 16, 14); break;

@@ -45,6 +45,12 @@ enum dec_anomaly {
 /* One transport payload.  For UDP: one datagram (reassembled if it came in
  * fragments).  For TCP: the contiguous, in-order bytes of one direction of a
  * flow that the consumer has not yet consumed (see dec_callbacks.deliver). */
+enum dec_dir {
+	DEC_DIR_UNKNOWN, /* a saved Ethernet capture, raw IP, loopback... */
+	DEC_DIR_IN,      /* arrived at the host from outside */
+	DEC_DIR_OUT,     /* sent by the host */
+};
+
 struct packet {
 	uint64_t ts_us;          /* capture time, microseconds since the epoch */
 	struct ipaddr src, dst;
@@ -55,6 +61,10 @@ struct packet {
 	                          * client's ACK acknowledged the server's initial
 	                          * sequence number (an off-path spoofer cannot);
 	                          * false for UDP and for flows picked up mid-stream */
+	uint8_t dir;             /* enum dec_dir: which way the frame crossed the
+	                          * capturing host's interface, when its link
+	                          * header tells (the SLL packet type; the source
+	                          * MAC of an Ethernet frame against the host's own) */
 	const uint8_t *data;     /* payload; valid only during the callback */
 	size_t len;
 };
@@ -100,6 +110,12 @@ struct dec_stats {
 };
 
 struct dec;
+
+#define DEC_MAX_MACS 32
+/* The host's own link addresses: an Ethernet frame from one of them was
+ * sent by the host, any other arrived (at most DEC_MAX_MACS; none: the
+ * direction of Ethernet frames is unknown, as in a saved capture). */
+void dec_set_own_macs(struct dec *d, const uint8_t (*macs)[6], unsigned n);
 
 /* Creates a decoder; cfg zero fields take the defaults above; port_map must
  * outlive the decoder (NULL means every port is of interest).  Returns NULL

@@ -230,6 +230,12 @@ static bool on_tftp(struct engine *e, const struct packet *p)
 static size_t on_packet(void *ctx, const struct packet *p)
 {
 	struct engine *e = ctx;
+	/* the host's own address on a packet that arrived from outside: forged
+	 * (by a host on the same link), so no "server answer" of it counts */
+	if (p->dir == DEC_DIR_IN && cfg_prefixes_match(&e->cfg->own, &p->src)) {
+		e->st.spoofed_own++;
+		return p->len;
+	}
 	if (e->cfg->dns.enabled) {
 		/* only DNS of the protected host: not its own look-ups elsewhere */
 		if (cfg_port_test(e->cfg->dns.ports, p->dport))
@@ -288,6 +294,8 @@ struct engine *eng_new(const struct config *cfg, vrd_event_fn fn, void *ctx)
 	struct dec_config dc = { .port_map = e->ports, .udp_all = cfg->tftp.enabled };
 	struct dec_callbacks cb = { .deliver = on_packet, .anomaly = on_dec_anomaly, .ctx = e };
 	e->dec = dec_new(&dc, &cb);
+	if (e->dec)
+		dec_set_own_macs(e->dec, cfg->own_mac, cfg->n_own_mac);
 	e->det = det_new(cfg, on_observation, e);
 	e->svc = e->det ? svc_new(cfg, e->det, on_observation, e) : NULL;
 	e->vrd = vrd_new(cfg, on_event, e);
@@ -361,6 +369,7 @@ void eng_set_config(struct engine *e, const struct config *cfg)
 	e->cfg = cfg;
 	e->srv.inferring = !servers_named(cfg);
 	engine_ports(cfg, e->ports); /* the decoder reads the map live */
+	dec_set_own_macs(e->dec, cfg->own_mac, cfg->n_own_mac);
 	det_set_config(e->det, cfg);
 	svc_set_config(e->svc, cfg);
 	vrd_set_config(e->vrd, cfg);

@@ -14,6 +14,8 @@ struct eng_stats {
 	uint64_t frames, payloads, sip_messages, requests, responses;
 	uint64_t keepalives, not_sip, malformed, tcp_unframed;
 	uint64_t tftp, dns;       /* TFTP and DNS messages inspected */
+	uint64_t spoofed_own;     /* packets from the host's own address that arrived
+	                           * from outside (forged on the link): ignored */
 	uint64_t anomaly_reasons[SIP_A__COUNT];
 	uint64_t by_method[SIP_M__COUNT]; /* requests per method */
 	uint64_t events[EVT__COUNT];

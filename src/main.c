@@ -166,6 +166,9 @@ static void print_summary(const struct eng_stats *s, int files, double elapsed)
 	        "%llu capture gaps skipped, %llu flows desynchronised\n",
 	        (unsigned long long)s->dec.tcp_verified, (unsigned long long)s->dec.tcp_ignored,
 	        (unsigned long long)s->dec.tcp_gaps, (unsigned long long)s->dec.anomalies[DEC_A_TCP_DESYNC]);
+	if (s->spoofed_own)
+		fprintf(stderr, "  %llu packets from the host's own address arrived from outside (forged): ignored\n",
+		        (unsigned long long)s->spoofed_own);
 	fprintf(stderr, "  events: %llu block, %llu unblock, %llu anomaly, %llu alert\n",
 	        (unsigned long long)s->events[EVT_BLOCK], (unsigned long long)s->events[EVT_UNBLOCK],
 	        (unsigned long long)s->events[EVT_ANOMALY], (unsigned long long)s->events[EVT_ALERT]);

@@ -36,6 +36,9 @@ static void traffic(struct http_reply *o, const struct eng_stats *st, uint64_t r
 	one(o, "tcp_ignored_total", "counter", "TCP segments outside what the receiver accepts, ignored.", st->dec.tcp_ignored);
 	one(o, "tcp_desync_total", "counter", "TCP flows that could not be followed (their sender is charged an anomaly).",
 	    st->dec.anomalies[DEC_A_TCP_DESYNC]);
+	one(o, "spoofed_own_total", "counter",
+	    "Packets from the host's own address that arrived from outside (forged on the link), ignored.",
+	    st->spoofed_own);
 	one(o, "tftp_messages_total", "counter", "TFTP messages inspected.", st->tftp);
 	one(o, "dns_messages_total", "counter", "DNS messages inspected.", st->dns);
 }

@@ -637,6 +637,84 @@ static int write_corpus(const char *dir)
 	return 0;
 }
 
+/* ---- direction ---------------------------------------------------------- */
+
+/* A UDP or TCP (sport 3000) packet over IPv4 behind a Linux cooked header
+ * (SLL, or SLL2 when v2) with packet type `type` and ARPHRD type hatype. */
+static void cooked(struct dec *d, bool v2, unsigned type, unsigned hatype, bool stream, uint32_t seq,
+                   uint8_t fl, const char *s)
+{
+	uint8_t l4[512], l3[600], fr[700];
+	size_t n4 = stream ? tcp(l4, 3000, SIP, seq, fl | F_ACK, s, strlen(s)) : udp(l4, 3000, SIP, s, strlen(s));
+	size_t n3 = ip4(l3, &(struct v4){ .proto = stream ? 6 : 17 }, l4, n4), h = v2 ? 20 : 16;
+	memset(fr, 0, h);
+	if (v2) {
+		put16(fr, 0x0800);
+		put16(fr + 8, hatype);
+		fr[10] = (uint8_t)type;
+		fr[11] = 6;
+	} else {
+		put16(fr, type);
+		put16(fr + 2, hatype);
+		put16(fr + 4, 6);
+		put16(fr + 14, 0x0800);
+	}
+	memcpy(fr + h, l3, n3);
+	CHECK(dec_frame(d, v2 ? DEC_LINK_SLL2 : DEC_LINK_SLL, fr, h + n3, T0) == 0);
+}
+
+/* Which way a frame crossed the capturing host's interface: the SLL packet
+ * type (PACKET_OUTGOING = 4 is the host's; host, broadcast, multicast and
+ * other-host arrived), the source MAC of an Ethernet frame against the
+ * host's own, unknown otherwise (and on the loopback device, where every
+ * packet is both).  A TCP flow direction once sent by the host stays the
+ * host's: inbound segments forged in its name do not undo it. */
+static void test_direction(void)
+{
+	struct rec *r = malloc(sizeof *r);
+	struct dec *d = mkdec(r, (struct dec_config){ 0 });
+	static const struct { unsigned type, hatype; uint8_t dir; } cases[] = {
+		{ 0, 1, DEC_DIR_IN }, { 1, 1, DEC_DIR_IN }, { 2, 1, DEC_DIR_IN }, { 3, 1, DEC_DIR_IN },
+		{ 4, 1, DEC_DIR_OUT }, { 5, 1, DEC_DIR_UNKNOWN }, { 0, 772, DEC_DIR_UNKNOWN },
+		{ 4, 772, DEC_DIR_UNKNOWN },
+	};
+	for (int v2 = 0; v2 < 2; v2++)
+		for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+			r->calls = 0;
+			cooked(d, v2, cases[i].type, cases[i].hatype, false, 0, 0, "x");
+			CHECK_MSG(r->calls == 1 && r->last.dir == cases[i].dir, "sll%d type %u hatype %u: dir %u", v2 + 1,
+			          cases[i].type, cases[i].hatype, r->last.dir);
+		}
+	/* Ethernet: unknown until the host's link addresses are known */
+	uint8_t l4[64], l3[128], fr[200];
+	int dlt;
+	size_t n = wrap(W_ETH, false, l3, ip4(l3, &(struct v4){ .proto = 17 }, l4, udp(l4, 1000, SIP, "e", 1)), fr, &dlt);
+	static const uint8_t own[2][6] = { { 2, 0, 0, 0, 0, 1 }, { 2, 0, 0, 0, 0, 2 } };
+	memcpy(fr + 6, own[1], 6);
+	dec_frame(d, dlt, fr, n, T0);
+	CHECK(r->last.dir == DEC_DIR_UNKNOWN);
+	dec_set_own_macs(d, own, 2);
+	dec_frame(d, dlt, fr, n, T0);
+	CHECK(r->last.dir == DEC_DIR_OUT);
+	fr[11] ^= 0x10;
+	dec_frame(d, dlt, fr, n, T0);
+	CHECK(r->last.dir == DEC_DIR_IN);
+	send_raw(d, l3, ip4(l3, &(struct v4){ .proto = 17 }, l4, udp(l4, 1000, SIP, "r", 1)), T0);
+	CHECK(r->last.dir == DEC_DIR_UNKNOWN);
+	/* TCP: a flow seen inbound, then sent by the host, stays the host's */
+	r->mode = C_LINE;
+	r->n = 0;
+	cooked(d, false, 0, 1, true, 5000, F_SYN, "");
+	cooked(d, false, 0, 1, true, 5001, 0, "a\n");
+	CHECK(rec_is(r, "a\n") && r->last.dir == DEC_DIR_IN);
+	cooked(d, false, 4, 1, true, 5003, 0, "b\n");
+	CHECK(rec_is(r, "a\nb\n") && r->last.dir == DEC_DIR_OUT);
+	cooked(d, false, 0, 1, true, 5005, 0, "c\n");
+	CHECK(rec_is(r, "a\nb\nc\n") && r->last.dir == DEC_DIR_OUT);
+	dec_free(d);
+	free(r);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "--corpus") == 0)
@@ -652,5 +730,6 @@ int main(int argc, char **argv)
 	test_tcp_v6();
 	test_truncated();
 	test_misc();
+	test_direction();
 	return T_DONE();
 }

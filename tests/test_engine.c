@@ -84,6 +84,9 @@ static unsigned client_port = 5062;
 
 static void put16(uint8_t *p, unsigned v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
 
+/* The source MAC of the frames sent (zeros when NULL). */
+static const uint8_t *frame_mac;
+
 /* Sends an Ethernet/IPv4-or-IPv6/UDP frame carrying plen bytes of payload. */
 static void send_udp_bin(uint64_t ts, const char *src, unsigned sport, const char *dst, unsigned dport,
                          const void *payload, size_t plen)
@@ -94,6 +97,8 @@ static void send_udp_bin(uint64_t ts, const char *src, unsigned sport, const cha
 		abort();
 	size_t off = 14;
 	memset(f, 0, 14);
+	if (frame_mac)
+		memcpy(f + 6, frame_mac, 6);
 	bool v4 = ip_is_v4(&s);
 	put16(f + 12, v4 ? 0x0800 : 0x86dd);
 	if (v4) {
@@ -140,6 +145,8 @@ struct req {
 static const char *cred_nonce;
 /* The digest response credentials carry; NULL: a fixed one. */
 static const char *cred_response;
+/* The nonce a 401 carries; NULL: the server's for the address. */
+static const char *chal_nonce;
 
 static char last_req[4096];
 
@@ -186,7 +193,7 @@ static void answer_to(uint64_t ts, const char *ip, const char *to, const struct 
 {
 	char via_host[80], nonce[80], chal[160] = "";
 	snprintf(via_host, sizeof via_host, strchr(ip, ':') ? "[%s]" : "%s", ip);
-	snprintf(nonce, sizeof nonce, "n-%s", ip);
+	snprintf(nonce, sizeof nonce, "%s%s", chal_nonce ? "" : "n-", chal_nonce ? chal_nonce : ip);
 	if (status == 401)
 		snprintf(chal, sizeof chal, "WWW-Authenticate: Digest realm=\"sipwarden.test\", nonce=\"%s\"%s\r\n",
 		         nonce, stale ? ", stale=true" : "");
@@ -1400,6 +1407,66 @@ static void test_answer_address(void)
 	CHECK(st.det.unmatched == 12 + 10);
 }
 
+/* On the server's own link a host can send frames to the server's MAC
+ * carrying packets "from" the server's address to anyone: the capture sees
+ * them arrive.  With the host's own addresses and link addresses known,
+ * such packets are ignored and counted: they neither answer a guesser's
+ * guesses (so the real 403s count) nor issue nonces (so forged requests
+ * echoing one are not verified and do not get a phone blocked). */
+static void test_forged_on_link(void)
+{
+	static const uint8_t srv_mac[6] = { 2, 0, 0, 0, 0, 1 }, other_mac[6] = { 2, 0, 0, 0, 0, 66 };
+	setup(NULL);
+	struct ipprefix own;
+	CHECK(prefix_parse(&own, server));
+	cfg_prefixes_add(&cfg->own, &own);
+	memcpy(cfg->own_mac[0], srv_mac, 6);
+	cfg->n_own_mac = 1;
+	eng_set_config(eng, cfg);
+	/* a phone registers (the server's frames from its own MAC) */
+	frame_mac = srv_mac;
+	phone_register(T0, "203.0.113.70", "1070", 1);
+	frame_mac = NULL;
+	/* a guesser answers each of its guesses with a forged 200 addressed to
+	 * itself, ahead of the server's real 403 */
+	struct req r = { "REGISTER", "1001", "pbx-client/1.0", "1001", NULL, 0 };
+	for (unsigned i = 0; i < 10; i++) {
+		r.seq = 400 + i;
+		pending(T0 + i * SEC, "203.0.113.71", &r);
+		frame_mac = other_mac;
+		answer(T0 + i * SEC + 1000, "203.0.113.71", &r, 200, false);
+		frame_mac = srv_mac;
+		answer(T0 + i * SEC + 2000, "203.0.113.71", &r, 403, false);
+		frame_mac = NULL;
+	}
+	const struct rec_event *b = find_ev(EVT_BLOCK, "203.0.113.71");
+	CHECK(b && b->det == DET_BAD_REGISTRATION && b->count == 10);
+	/* nonce seeding: a forged request in the phone's name, a forged 401
+	 * "from the server" with the attacker's nonce, then forged requests
+	 * echoing it that the server refuses (403) */
+	struct req f = { "REGISTER", "1070", "pbx-client/1.0", NULL, NULL, 500 };
+	pending(T0 + 20 * SEC, "203.0.113.70", &f);
+	frame_mac = other_mac;
+	chal_nonce = "attackers-own";
+	answer(T0 + 20 * SEC + 1000, "203.0.113.70", &f, 401, false);
+	chal_nonce = NULL;
+	cred_nonce = "attackers-own";
+	f.auth_user = "1070";
+	for (unsigned i = 0; i < 35; i++) { /* past the NAT tolerance of a registered address */
+		f.seq = 501 + i;
+		frame_mac = NULL;
+		pending(T0 + (21 + i) * SEC, "203.0.113.70", &f);
+		frame_mac = srv_mac;
+		answer(T0 + (21 + i) * SEC + 1000, "203.0.113.70", &f, 403, false);
+	}
+	cred_nonce = NULL;
+	frame_mac = NULL;
+	CHECK(count_ev(EVT_BLOCK, -1, "203.0.113.70") == 0);
+	struct eng_stats st;
+	eng_stats_get(eng, &st);
+	CHECK(st.spoofed_own == 11);
+}
+
 /* The PBX rings 25 phones (INVITEs from the PBX, answered 487) and a
  * sweeper INVITEs 12 numbers at the PBX (404). */
 static void pbx_day(uint64_t t)
@@ -1517,6 +1584,7 @@ int main(void)
 	test_agent_tokens();
 	test_retransmissions();
 	test_answer_address();
+	test_forged_on_link();
 	test_server_own_requests();
 	test_callee_outcomes();
 	eng_free(eng);

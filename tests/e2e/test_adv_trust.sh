@@ -103,9 +103,10 @@ ns_run_init trust "swt$$" || { notok "cannot create namespaces"; finish; }
 
 SRV=198.51.100.1 PHONE=198.51.100.10 X=203.0.113.66 Y=203.0.113.67 Z=203.0.113.68
 NOBODY=198.51.100.99 SPOOFER=203.0.113.77 PW1003=cedar-1003-heron TABLE=swtr$$
-declare -A addr=([srv]=$SRV [phone]=$PHONE [x]=$X [y]=$Y [z]=$Z [spoof]=$SPOOFER)
+G=203.0.113.80 H=203.0.113.81
+declare -A addr=([srv]=$SRV [phone]=$PHONE [x]=$X [y]=$Y [z]=$Z [spoof]=$SPOOFER [g]=$G [h]=$H)
 declare -A addr6=([srv]=2001:db8:100::1)    # kamailio.cfg listens on it too
-for r in srv phone x y z spoof; do
+for r in srv phone x y z spoof g h; do
 	ns_add_host "$r" "${addr[$r]}" "${addr6[$r]:-}" || { notok "cannot create host $r"; finish; }
 done
 
@@ -187,6 +188,32 @@ ns_exec z "$PY" "$AT/tcpscan.py" $Z $SRV --count 3 >"$T/tcpscan.log" 2>&1
 check "d: a client with its own completed TCP handshake (OPTIONS answered: $(head -1 "$T/tcpscan.log")) that scans on it: blocked" \
 	ns_wait_for 10 in_set $Z
 check "d: ... by the scanner rule" events "e['event']=='block' and e['ip']=='$Z' and e['detector']=='scanner'"
+
+# e. a guesser on the server's link answers each guess itself: a forged
+# "200 OK" from the server's address, framed to the server's MAC, ahead of
+# the real 403 (capture on "any": the packet type says it arrived)
+SRV_MAC=$(ip -n "$(ns_name srv)" -br link show eth0 | awk '{ print $3 }')
+spoofed() { "$SIPWARDEN" ctl -s "$SOCK" status --json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["spoofed_own"])'; }
+s0=$(spoofed)
+ns_exec g "$PY" "$AT/onlink.py" $G $SRV "$SRV_MAC" 1001 --count 7 >"$T/onlink-g.log" 2>&1
+check "e: the server answered the on-link guesser's guesses 403 ($(grep -c ': 403' "$T/onlink-g.log") of 7)" \
+	[ "$(grep -c ': 403' "$T/onlink-g.log")" -ge 5 ]
+check "e: its forged 200s (arrived from outside, from the host's own address) do not hide the 403s: $G blocked" \
+	ns_wait_for 10 in_set $G
+check "e: ... by bad_registration" events "e['event']=='block' and e['ip']=='$G' and e['detector']=='bad_registration'"
+check "e: ... and the forged answers are counted ($(($(spoofed) - s0)) spoofed_own)" [ "$(($(spoofed) - s0))" -ge 5 ]
+
+# f. the same on an Ethernet capture (interfaces = eth0): the direction comes
+# from the source MAC against the host's own
+sed -i 's/^\(\s*\)interfaces = any/\1interfaces = eth0/' "$CONF"
+check "f: reload with interfaces = eth0" timeout 10 "$SIPWARDEN" ctl -s "$SOCK" reload
+check "f: ... the daemon captures on eth0" ns_wait_for 5 \
+	bash -c '"$1" ctl -s "$2" status | grep -q "^interfaces: *eth0$"' _ "$SIPWARDEN" "$SOCK"
+s0=$(spoofed)
+ns_exec h "$PY" "$AT/onlink.py" $H $SRV "$SRV_MAC" 1001 --count 7 >"$T/onlink-h.log" 2>&1
+check "f: on eth0 the on-link guesser $H is blocked too" ns_wait_for 10 in_set $H
+check "f: ... and its forged answers are counted ($(($(spoofed) - s0)) spoofed_own)" [ "$(($(spoofed) - s0))" -ge 5 ]
+check "f: the phone $PHONE is still not blocked" not_in_set $PHONE
 
 touch "$T/stop"
 kill -TERM "$DPID" 2>/dev/null
