@@ -38,10 +38,10 @@ struct body {
 _Static_assert(TXN_USER_LEN <= 256 && TXN_UA_LEN <= 256 && TXN_RURI_LEN <= 256, "lengths fit a uint8_t");
 
 /* Answered transactions, as long as their requests may be retransmitted:
- * the key and the fingerprint, in a table of their own with its own bit
- * map, so that the main table frees an entry when it is answered (a put
- * then mostly finds a free entry and reads nothing of the index) and a
- * put looks here through a bit map that stays in cache. */
+ * the key and the fingerprint, in a table of their own, so that the main
+ * table frees an entry when it is answered (a put then mostly finds a free
+ * entry and reads nothing of the index) and a put looks here through tags
+ * that stay in cache. */
 #define ANS_CAP 65536u
 #define ANS_PROBE 4
 #define ANS_SPAN_US (32 * 1000000ull) /* 64 * T1: timers B and F, retransmissions stop */
@@ -50,10 +50,18 @@ struct ans {
 	uint64_t h, fp;
 };
 
+/* tag[k]: 0 when entry k is free, else the top bits of its key (never 0),
+ * so that a lookup reads an entry (a cache miss) only when its tag matches:
+ * 64 KiB of tags per span stay in cache. */
 struct answered {
-	uint64_t used[ANS_CAP / 64];
+	uint8_t *tag;
 	struct ans *e;
 };
+
+static inline uint8_t ans_tag(uint64_t h)
+{
+	return (uint8_t)(h >> 56) | 1;
+}
 
 struct txtab {
 	uint32_t mask;
@@ -81,9 +89,11 @@ struct txtab *txn_new(uint32_t cap, uint32_t ttl_ms)
 	t->used = calloc(n / 64, sizeof *t->used);
 	t->ix = calloc(n, sizeof *t->ix);
 	t->braw = calloc(n + 1, sizeof *t->b);
-	t->ans[0].e = calloc(ANS_CAP, sizeof *t->ans[0].e);
-	t->ans[1].e = calloc(ANS_CAP, sizeof *t->ans[1].e);
-	if (!t->used || !t->ix || !t->braw || !t->ans[0].e || !t->ans[1].e) {
+	for (unsigned g = 0; g < 2; g++) {
+		t->ans[g].tag = calloc(ANS_CAP, 1);
+		t->ans[g].e = calloc(ANS_CAP, sizeof *t->ans[g].e);
+	}
+	if (!t->used || !t->ix || !t->braw || !t->ans[0].e || !t->ans[1].e || !t->ans[0].tag || !t->ans[1].tag) {
 		txn_free(t);
 		return NULL;
 	}
@@ -100,8 +110,10 @@ void txn_free(struct txtab *t)
 	if (t) {
 		free(t->used);
 		free(t->ix);
-		free(t->ans[0].e);
-		free(t->ans[1].e);
+		for (unsigned g = 0; g < 2; g++) {
+			free(t->ans[g].tag);
+			free(t->ans[g].e);
+		}
 		free(t->braw);
 		free(t);
 	}
@@ -131,22 +143,23 @@ static void ans_rotate(struct txtab *t, uint64_t ts_us)
 	if (ts_us < t->span_start + ANS_SPAN_US)
 		return;
 	if (ts_us >= t->span_start + 2 * ANS_SPAN_US) /* the newer one is past too */
-		memset(t->ans[t->cur].used, 0, sizeof t->ans[t->cur].used);
+		memset(t->ans[t->cur].tag, 0, ANS_CAP);
 	t->cur ^= 1;
-	memset(t->ans[t->cur].used, 0, sizeof t->ans[t->cur].used);
+	memset(t->ans[t->cur].tag, 0, ANS_CAP);
 	t->span_start = ts_us;
 }
 
 /* The answered transaction with key h, in either span, or NULL. */
 static const struct ans *ans_find(const struct txtab *t, uint64_t h)
 {
+	uint8_t tag = ans_tag(h);
 	for (unsigned g = 0; g < 2; g++) {
 		const struct answered *a = &t->ans[g];
 		for (uint32_t i = 0; i < ANS_PROBE; i++) {
 			uint32_t k = (uint32_t)(h + i) & (ANS_CAP - 1);
-			if (!(a->used[k / 64] >> (k % 64) & 1))
+			if (!a->tag[k])
 				break;
-			if (a->e[k].h == h)
+			if (a->tag[k] == tag && a->e[k].h == h)
 				return &a->e[k];
 		}
 	}
@@ -160,14 +173,15 @@ static void ans_add(struct txtab *t, uint64_t h, uint64_t fp)
 {
 	struct answered *a = &t->ans[t->cur];
 	uint32_t k = (uint32_t)h & (ANS_CAP - 1);
+	uint8_t tag = ans_tag(h);
 	for (uint32_t i = 0; i < ANS_PROBE; i++) {
 		uint32_t j = (uint32_t)(h + i) & (ANS_CAP - 1);
-		if (!(a->used[j / 64] >> (j % 64) & 1) || a->e[j].h == h) {
+		if (!a->tag[j] || (a->tag[j] == tag && a->e[j].h == h)) {
 			k = j;
 			break;
 		}
 	}
-	set_bit(a->used, k, true);
+	a->tag[k] = tag;
 	a->e[k] = (struct ans){ h, fp };
 }
 
