@@ -83,4 +83,4 @@ install: $(B)/sipwarden
 		install -D -m 0640 examples/sipwarden.conf $(DESTDIR)/etc/sipwarden/sipwarden.conf
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-san-clang build-fuzz

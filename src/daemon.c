@@ -361,8 +361,8 @@ struct stale_ctx {
 static void collect_stale(void *ctx, const struct fw_entry *e)
 {
 	struct stale_ctx *s = ctx;
-	if (bsearch(e, s->active->v, s->active->n, sizeof *e, entry_cmp))
-		return;
+	if (s->active->n && bsearch(e, s->active->v, s->active->n, sizeof *e, entry_cmp))
+		return; /* (bsearch must not get the NULL of an empty table) */
 	if (grow((void **)&s->v, &s->cap, s->n, sizeof *s->v))
 		s->v[s->n++] = e->ip;
 }

@@ -6,6 +6,7 @@
 #include "t.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -427,10 +428,9 @@ static void test_roundtrip_example(void)
 {
 	char err[256] = "";
 	FILE *src = fopen("examples/sipwarden.conf", "r");
-	if (!src) {
-		printf("note: examples/sipwarden.conf not found, round trip skipped\n");
+	CHECK_MSG(src != NULL, "examples/sipwarden.conf: %s (run from the source tree's root)", strerror(errno));
+	if (!src)
 		return;
-	}
 	static char text[65536];
 	size_t n = fread(text, 1, sizeof text - 1, src);
 	text[n] = '\0';

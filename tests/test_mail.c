@@ -770,7 +770,8 @@ static void test_summary(void)
 	mail_buf_free(&out);
 }
 
-/* ---- optional: Python's email package reads the hostile message too ---- */
+/* ---- Python's email package reads the hostile message too (python3 is
+ * installed by scripts/deps.sh --test; without it this check fails) ---- */
 
 static void test_python(void)
 {
@@ -789,6 +790,7 @@ static void test_python(void)
 		"assert 'sipwarden ctl unblock 198.51.100.66' in p[0].get_content()\n"
 		"assert '<script' not in p[1].get_content().lower()\n"
 		"assert '&lt;script&gt;' in p[1].get_content()\n";
+	CHECK_MSG(access("/usr/bin/python3", X_OK) == 0, "/usr/bin/python3 missing (scripts/deps.sh --test)");
 	if (access("/usr/bin/python3", X_OK) != 0)
 		return;
 	struct mail_ctx c = ctx("pbx1\r\nBcc: host@example.com", 11);

@@ -5,6 +5,9 @@
 #   check LABEL CMD...         ok when CMD succeeds, its output as comment lines
 #   finish                     prints the total time and "N passed, N failed",
 #                              exits non-zero on any failure
+#   skip_rest REASON           the rest cannot run here: like finish when a
+#                              check failed, else prints "SKIP: REASON" and
+#                              exits 77 (a skip the runner counts)
 PASS=0 FAIL=0
 T_START=${T_START:-$SECONDS}
 ok()    { PASS=$((PASS + 1)); echo "ok - $*"; }
@@ -22,4 +25,10 @@ finish() {
 	echo "$PASS passed, $FAIL failed"
 	[ "$FAIL" -eq 0 ]
 	exit
+}
+skip_rest() {
+	[ "$FAIL" -eq 0 ] || finish
+	echo "# total $((SECONDS - T_START)) s"
+	echo "SKIP: $*"
+	exit 77
 }

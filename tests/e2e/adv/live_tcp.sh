@@ -20,7 +20,7 @@ live_tcp() {
 		command -v "$t" >/dev/null || missing+=("$t")
 	done
 	if [ ${#missing[@]} -gt 0 ]; then
-		note "live variant skipped: missing ${missing[*]}"
+		notok "$L missing tools: ${missing[*]} (scripts/deps.sh --test)"
 		return
 	fi
 	. "$HERE/../lib/netns.sh"
