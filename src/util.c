@@ -77,11 +77,6 @@ bool ip_is_v4(const struct ipaddr *a)
 	return memcmp(a->b, v4mapped, 12) == 0;
 }
 
-bool ip_eq(const struct ipaddr *a, const struct ipaddr *b)
-{
-	return memcmp(a->b, b->b, 16) == 0;
-}
-
 bool ip_parse(struct ipaddr *a, const char *s)
 {
 	uint8_t buf[16];

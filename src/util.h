@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* A view into someone else's buffer (normally the packet); dies with it. */
 struct slice {
@@ -44,7 +45,10 @@ char *slice_copy(char *dst, size_t n, struct slice s);
 void ip_from_v4(struct ipaddr *a, const uint8_t v4[4]);
 void ip_from_v6(struct ipaddr *a, const uint8_t v6[16]);
 bool ip_is_v4(const struct ipaddr *a);
-bool ip_eq(const struct ipaddr *a, const struct ipaddr *b);
+static inline bool ip_eq(const struct ipaddr *a, const struct ipaddr *b)
+{
+	return memcmp(a->b, b->b, 16) == 0;
+}
 /* Parses "198.51.100.1" or "2001:db8::1".  Returns true on success. */
 bool ip_parse(struct ipaddr *a, const char *s);
 /* Parses an address or CIDR ("198.51.100.0/24", "2001:db8::/32"); a plain
