@@ -10,7 +10,8 @@
 # FUZZ_KEEP/NAME, to be merged with -merge=1 into fuzz/corpus by hand).
 # Any sanitizer report (undefined behaviour included) stops the harness and
 # fails it.  Prints one line per harness:
-#   NAME execs=N cov=N corpus=N seconds=N ok|FAIL
+#   NAME execs=N cov=N ft=N corpus=N seconds=N ok|FAIL
+# (cov: edges covered; ft: libFuzzer's features, edges with hit counts)
 # and exits non-zero when any harness failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -44,9 +45,10 @@ for n in "${names[@]}"; do
 	logs=("$log/$n.log"); [ "$jobs" -gt 1 ] && logs+=("$work"/fuzz-*.log)
 	execs=$(cat "${logs[@]}" 2>/dev/null | awk '/stat::number_of_executed_units/ { s += $2 } END { print s + 0 }')
 	cov=$(cat "${logs[@]}" 2>/dev/null | grep -o 'cov: [0-9]*' | awk '$2 > m { m = $2 } END { print m + 0 }')
+	ft=$(cat "${logs[@]}" 2>/dev/null | grep -o 'ft: [0-9]*' | awk '$2 > m { m = $2 } END { print m + 0 }')
 	size=$(find "$work/corpus" -type f | wc -l)
 	if [ "$rc" -eq 0 ]; then st=ok; else st=FAIL; failed=1; fi
-	echo "$n execs=$execs cov=$cov corpus=$size seconds=$took $st"
+	echo "$n execs=$execs cov=$cov ft=$ft corpus=$size seconds=$took $st"
 	if [ "$rc" -ne 0 ]; then
 		[ "$jobs" -gt 1 ] && cat "$work"/fuzz-*.log >>"$log/$n.log" 2>/dev/null
 		grep -m1 -E 'ERROR|runtime error|SUMMARY|deadly signal' "$log/$n.log" | sed 's/^/    /'
