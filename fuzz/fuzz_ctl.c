@@ -40,11 +40,26 @@ static void no_op(void *ctx, void *items, size_t n)
 static const char conf_text[] = "[general]\nblock_time = 10m\n[lists]\nwhitelist = 127.0.0.0/8, 203.0.113.200\n"
                                 "blacklist = 203.0.113.202\n[instance pbx]\naddress = 198.51.100.1\n";
 
+static char dir[] = "/tmp/fuzz_ctl.XXXXXX";
+
+/* Removes the store's directory when the run ends. */
+static void cleanup(void)
+{
+	static const char *const files[] = { "db", "db-wal", "db-shm", "db-journal" };
+	char p[64];
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		snprintf(p, sizeof p, "%s/%s", dir, files[i]);
+		unlink(p);
+	}
+	rmdir(dir);
+}
+
 static struct daemon *build(void)
 {
 	static struct daemon d;
-	static char dir[] = "/tmp/fuzz_ctl.XXXXXX", db[64], cfgp[64];
+	static char db[64], cfgp[64];
 	REQUIRE(mkdtemp(dir));
+	atexit(cleanup);
 	snprintf(db, sizeof db, "%s/db", dir);
 	int fd = memfd_create("sipwarden.conf", 0);
 	REQUIRE(fd >= 0 && write(fd, conf_text, sizeof conf_text - 1) == (ssize_t)sizeof conf_text - 1);
