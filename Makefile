@@ -45,11 +45,29 @@ $(B)/bench/%: bench/%.c $(OBJS) | $(B)/bench
 $(B)/obj $(B)/tests $(B)/bench build-fuzz:
 	mkdir -p $@
 
-# libFuzzer harnesses: clang, coverage-guided, with ASan+UBSan.
-FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Isrc
-build-fuzz/%: fuzz/%.c $(SRCS) $(ASRCS) $(wildcard src/*.h) $(wildcard src/web/*) | build-fuzz
-	clang $(FUZZ_CFLAGS) $(shell pkg-config --cflags $(PKGS)) -o $@ $< $(SRCS) $(ASRCS) $(LDLIBS)
+# libFuzzer harnesses: clang, coverage-guided, with ASan+UBSan.  Every
+# sanitizer report aborts (-fno-sanitize-recover=all: undefined behaviour is
+# a crash, not a line in the log).  The sources are compiled once into
+# build-fuzz/obj and linked into each harness.  `make fuzz-long` runs every
+# harness FUZZ_LONG_SECONDS (default 1800) from a copy of fuzz/corpus/
+# (scripts/fuzz.sh; FUZZ_JOBS > 1 runs that many jobs per harness).
+FUZZ_CFLAGS := -std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=all -D_GNU_SOURCE -Isrc
+FUZZ_OBJS := $(SRCS:src/%.c=build-fuzz/obj/%.o) $(ASRCS:src/%.S=build-fuzz/obj/%.o)
+build-fuzz/obj/%.o: src/%.c $(wildcard src/*.h) | build-fuzz/obj
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(shell pkg-config --cflags $(PKGS)) -c -o $@ $<
+build-fuzz/obj/%.o: src/%.S $(wildcard src/web/*) | build-fuzz/obj
+	clang -D_GNU_SOURCE -Isrc -c -o $@ $<
+build-fuzz/%: fuzz/%.c $(FUZZ_OBJS) $(wildcard fuzz/*.h) | build-fuzz
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $(shell pkg-config --cflags $(PKGS)) -o $@ $< $(FUZZ_OBJS) $(LDLIBS)
+.SECONDARY: $(FUZZ_OBJS)
+build-fuzz/obj:
+	mkdir -p $@
 fuzz: $(FUZZERS)
+
+.PHONY: fuzz-long
+fuzz-long: fuzz
+	FUZZ_SECONDS=$${FUZZ_LONG_SECONDS:-1800} ./scripts/fuzz.sh
 
 unit: $(TESTS)
 	@for t in $(TESTS); do $$t || exit 1; done

@@ -219,7 +219,8 @@ static const char *set_instance(struct loader *L, const char *k, const char *v, 
 		if (!m && l.n > CFG_MAX_INST_ADDRS)
 			m = "too many addresses for one instance (at most 16)";
 		if (!m) {
-			memcpy(in->addrs, l.v, l.n * sizeof *l.v);
+			if (l.n) /* an empty list has no array (memcpy from NULL is undefined) */
+				memcpy(in->addrs, l.v, l.n * sizeof *l.v);
 			in->n_addrs = (unsigned)l.n;
 		}
 		free(l.v);
@@ -231,7 +232,8 @@ static const char *set_instance(struct loader *L, const char *k, const char *v, 
 		if (!m && l.n > CFG_MAX_INST_PEERS)
 			m = "too many peers for one instance (at most 64; list more in [general])";
 		if (!m) {
-			memcpy(in->peers, l.v, l.n * sizeof *l.v);
+			if (l.n) /* an empty list has no array (memcpy from NULL is undefined) */
+				memcpy(in->peers, l.v, l.n * sizeof *l.v);
 			in->n_peers = (unsigned)l.n;
 		}
 		free(l.v);

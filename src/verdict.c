@@ -313,15 +313,40 @@ static int addr_cmp(const void *a, const void *b)
 	return memcmp(a, b, sizeof(struct ipaddr));
 }
 
+/* True when p and q share an address (one holds the other). */
+static bool overlap(const struct ipprefix *p, const struct ipprefix *q)
+{
+	return prefix_contains(p, &q->addr) || prefix_contains(q, &p->addr);
+}
+
+/* True when p holds an address of the protected host: an instance address
+ * or one of the host's own.  Such a prefix is never blocked by aggregation:
+ * the firewall would drop the server's own packets (prerouting sees them on
+ * lo too) for its neighbours' sake. */
+static bool holds_server(const struct config *c, const struct ipprefix *p)
+{
+	for (size_t i = 0; i < c->own.n; i++)
+		if (overlap(p, &c->own.v[i]))
+			return true;
+	for (unsigned i = 0; i < c->n_inst; i++)
+		for (unsigned k = 0; k < c->inst[i].n_addrs; k++)
+			if (overlap(p, &c->inst[i].addrs[k]))
+				return true;
+	return false;
+}
+
 /* Blocks the prefix p as one element, with one event naming its members
  * (the blocked hosts that made it) and its exceptions (whitelisted prefixes
  * inside, which the firewall lets through ahead of the drop rules).  A prefix
- * inside a whitelisted one is not blocked. */
+ * inside a whitelisted one, or holding the protected host, is not blocked
+ * (its hosts stay blocked one by one). */
 static void block_aggregate(struct verdict *v, const struct ipprefix *p, const struct observation *o,
                             uint32_t duration_s)
 {
 	const struct cfg_prefixes *wl = &v->cfg->whitelist;
 	struct evidence ev = { 0 };
+	if (holds_server(v->cfg, p))
+		return;
 	for (size_t i = 0; i < wl->n; i++) {
 		if (wl->v[i].plen <= p->plen && prefix_contains(&wl->v[i], &p->addr))
 			return; /* wholly whitelisted */

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole suite: unit tests under ASan+UBSan, the libFuzzer harnesses
-# (FUZZ_SECONDS each, default 60), and the end-to-end tests (root: network
+# (scripts/fuzz.sh, FUZZ_SECONDS each, default 60), and the end-to-end tests (root: network
 # namespaces).  The e2e tests named in SAN_E2E run the daemon built with
 # ASan+UBSan (build-san-clang/sipwarden); any sanitizer report they leave is
 # a failure.  Ends with "N passed, N failed, N skipped"; exits non-zero on any
@@ -73,12 +73,14 @@ if [ "$FUZZ_SECONDS" -gt 0 ]; then
 	echo "== fuzzing (${FUZZ_SECONDS}s each) =="
 	if make -s -j2 fuzz >"$log/fuzz-build.log" 2>&1; then
 		for f in build-fuzz/fuzz_*; do
-			name=$(basename "$f"); corpus=fuzz/corpus/${name#fuzz_}
-			work=$(mktemp -d); cp -r "$corpus"/. "$work"/ 2>/dev/null
-			dict=(); [ -f "fuzz/${name#fuzz_}.dict" ] && dict=(-dict="fuzz/${name#fuzz_}.dict")
-			"$f" -max_total_time="$FUZZ_SECONDS" -max_len=4096 "${dict[@]}" "$work" >"$log/$name.log" 2>&1
-			result "$name" $?
-			rm -rf "$work"
+			name=$(basename "$f")
+			# scripts/fuzz.sh: a copy of fuzz/corpus/NAME, its dictionary,
+			# -max_len 70000, any sanitizer report fails
+			FUZZ_SECONDS=$FUZZ_SECONDS FUZZ_LOG="$log/fuzz" scripts/fuzz.sh "${name#fuzz_}" >"$log/$name.log" 2>&1
+			rc=$?
+			cat "$log/fuzz/${name#fuzz_}.log" >>"$log/$name.log" 2>/dev/null
+			result "$name" $rc
+			head -n 1 "$log/$name.log" | sed 's/^/    /'
 		done
 	else
 		result fuzz-build 1

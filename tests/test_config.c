@@ -404,6 +404,12 @@ static void test_peers(void)
 	c = load("[general]\n", errs, sizeof errs);
 	CHECK(c && c->peers.n == 0 && !cfg_is_peer(c, 0, &g));
 	cfg_free(c);
+	/* empty lists in an instance (found by fuzz_config: the copy of an empty
+	 * list read from a NULL array, undefined behaviour) */
+	c = load("[instance a]\naddress = 198.51.100.1\naddress =\npeers = 198.51.100.9\npeers =\n", errs, sizeof errs);
+	CHECK_MSG(c != NULL, "%s", errs);
+	CHECK(c && c->n_inst == 1 && c->inst[0].n_addrs == 0 && c->inst[0].n_peers == 0);
+	cfg_free(c);
 }
 
 /* Blocked agents keep their anchors as written; a bare anchor is refused. */

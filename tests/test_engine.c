@@ -612,6 +612,21 @@ static void test_aggregation(void)
 		txn(T0 + i * SEC, ip, &sc, 0, false);
 	}
 	CHECK(count_ev(EVT_BLOCK, DET_SCANNER, NULL) == 5 && count_ev(EVT_BLOCK, DET_AGGREGATE, "198.18.0.0/24") == 0);
+	/* never a prefix holding the protected server (found by fuzz_engine:
+	 * the /24 of two blocked neighbours took the server's own address) */
+	setup("[general]\naggregate_after = 5\n[instance pbx]\naddress = 198.51.100.1\n");
+	for (unsigned i = 0; i < 6; i++) {
+		char ip[32];
+		snprintf(ip, sizeof ip, "198.51.100.%u", 50 + i);
+		guesser(T0 + i * SEC, ip);
+	}
+	CHECK(count_ev(EVT_BLOCK, DET_BAD_REGISTRATION, NULL) == 6 && count_ev(EVT_BLOCK, DET_AGGREGATE, NULL) == 0);
+	for (unsigned i = 0; i < 5; i++) { /* the neighbouring /24 still aggregates */
+		char ip[32];
+		snprintf(ip, sizeof ip, "198.51.101.%u", 50 + i);
+		guesser(T0 + i * SEC, ip);
+	}
+	CHECK(count_ev(EVT_BLOCK, DET_AGGREGATE, "198.51.101.0/24") == 1);
 	/* aggregation off */
 	setup("[general]\naggregate_after = 0\n");
 	for (unsigned i = 0; i < 8; i++) {
