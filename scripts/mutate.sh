@@ -81,17 +81,17 @@ MUTANTS=(
 		$'bool verified = tcp_verified || echo == ECHO_OWN;'
 		$'bool verified = (tcp_verified && 0) || echo == ECHO_OWN;'
 	retransmission-recounted src/txn.c unit:test_engine
-		$'\tif (a && a->fp == fp)\n\t\treturn;'
-		$'\tif (a && a->fp == fp && 0)\n\t\treturn;'
+		$'return is_done(t, k) ? TXN_REPEAT : k;'
+		$'return k;'
 	retransmitted-answer-recounted src/txn.c unit:test_engine
-		$'\t\t\tans_add(t, h, b->fp);'
-		$'\t\t\tif (0) ans_add(t, h, b->fp);'
+		$'\t\tif (is_done(t, k)) {\n\t\t\trepeat = true;'
+		$'\t\tif (is_done(t, k) && 0) {\n\t\t\trepeat = true;'
 	fingerprint-without-response src/txn.c unit:test_engine
 		$'m->auth_username, m->auth_response };'
 		$'m->auth_username, m->auth_username };'
 	same-key-overwrites src/txn.c unit:test_engine
-		$'(e->h == h && t->b[k].fp == fp)'
-		$'(e->h == h && (t->b[k].fp == fp || 1))'
+		$'else if (t->b[k].fp == fp)'
+		$'else if (t->b[k].fp == fp || !is_done(t, k))'
 	answer-to-anyone src/txn.c unit:test_engine
 		$'\t\tif (!ip_eq(&b->client.ip, to))\n\t\t\tcontinue;'
 		$'\t\tif (!ip_eq(&b->client.ip, to) && 0)\n\t\t\tcontinue;'

@@ -1,16 +1,21 @@
 /* txn: open addressing with short linear probes.
  *
  * Laid out for the cache: a put lands on a random entry of a table far
- * larger than the cache, so the bytes it touches are what it costs.  A bit
- * map (8 KiB) says which entries are in use, so a put on a free entry reads
- * nothing of the table.  The probed part of each entry (hash and time, 16
- * bytes) is an index apart from the rest, and the rest is packed (the
- * strings one after the other, with their lengths) into a 64-byte aligned
- * record, two cache lines for the usual strings.  txn_match() unpacks the
- * entry into a struct txn kept in the table.  Measured on the 1M mixed
- * benchmark: with whole struct txn entries (four or five cache lines
- * touched per put, the first one read) the table's cache misses were a
- * sixth of the replay time. */
+ * larger than the cache, so the bytes it touches are what it costs.  Two
+ * byte arrays (64 KiB each for 65,536 entries, they stay in cache) say for
+ * each entry its tag (0: free, else the top bits of its key) and its epoch
+ * (its time in 33.5 s units), so that a probe reads an entry only when its
+ * tag matches and tells a stale entry without reading it.  The probed part
+ * of each entry (hash and time, 16 bytes) is an index apart from the rest,
+ * and the rest is packed (the strings one after the other, with their
+ * lengths) into a 64-byte aligned record, two cache lines for the usual
+ * strings.  txn_match() unpacks the entry into a struct txn kept in the
+ * table.  An answered entry stays (a bit says so) until stale, for the
+ * retransmissions of its request.  Measured on the 1M mixed benchmark: with
+ * whole struct txn entries (four or five cache lines touched per put, the
+ * first one read) the table's cache misses were a sixth of the replay time;
+ * answered transactions kept in a second table cost a cache miss per
+ * answer (7%). */
 #include "txn.h"
 
 #include <stdalign.h>
@@ -37,47 +42,23 @@ struct body {
 };
 _Static_assert(TXN_USER_LEN <= 256 && TXN_UA_LEN <= 256 && TXN_RURI_LEN <= 256, "lengths fit a uint8_t");
 
-/* Answered transactions, as long as their requests may be retransmitted:
- * the key and the fingerprint, in a table of their own, so that the main
- * table frees an entry when it is answered (a put then mostly finds a free
- * entry and reads nothing of the index) and a put looks here through tags
- * that stay in cache. */
-#define ANS_CAP 65536u
-#define ANS_PROBE 4
-#define ANS_SPAN_US (32 * 1000000ull) /* 64 * T1: timers B and F, retransmissions stop */
-
-struct ans {
-	uint64_t h, fp;
-};
-
-/* tag[k]: 0 when entry k is free, else the top bits of its key (never 0),
- * so that a lookup reads an entry (a cache miss) only when its tag matches:
- * 64 KiB of tags per span stay in cache. */
-struct answered {
-	uint8_t *tag;
-	struct ans *e;
-};
-
-static inline uint8_t ans_tag(uint64_t h)
-{
-	return (uint8_t)(h >> 56) | 1;
-}
+#define EPOCH_SHIFT 25 /* 33.5 s */
+/* an entry this many epochs old is surely past the 64 s a transaction lives */
+#define EPOCH_STALE 3
 
 struct txtab {
 	uint32_t mask;
 	uint64_t ttl_us;
-	uint64_t span_start; /* when ans[cur] began */
-	uint64_t *used;  /* a bit per index entry: h != 0 */
+	uint8_t *tag;    /* per entry: 0 free, else txn_tag() of its key */
+	uint8_t *epoch;  /* per entry: its time >> EPOCH_SHIFT, low byte */
+	uint64_t *done;  /* a bit per entry: a final answer was seen */
 	uint64_t repeats; /* final answers to an answered transaction, ignored */
-	struct answered ans[2]; /* the answered transactions of two spans, ans[cur] the newer */
-	unsigned cur;
 	struct idx *ix;
 	struct hash_key key;
 	struct body *b;  /* in braw, aligned */
 	void *braw;
 	struct txn out; /* what txn_match() returns */
 };
-
 struct txtab *txn_new(uint32_t cap, uint32_t ttl_ms)
 {
 	struct txtab *t = calloc(1, sizeof *t);
@@ -86,14 +67,12 @@ struct txtab *txn_new(uint32_t cap, uint32_t ttl_ms)
 		n <<= 1;
 	if (!t)
 		return NULL;
-	t->used = calloc(n / 64, sizeof *t->used);
+	t->tag = calloc(n, 1);
+	t->epoch = calloc(n, 1);
+	t->done = calloc(n / 64, sizeof *t->done);
 	t->ix = calloc(n, sizeof *t->ix);
 	t->braw = calloc(n + 1, sizeof *t->b);
-	for (unsigned g = 0; g < 2; g++) {
-		t->ans[g].tag = calloc(ANS_CAP, 1);
-		t->ans[g].e = calloc(ANS_CAP, sizeof *t->ans[g].e);
-	}
-	if (!t->used || !t->ix || !t->braw || !t->ans[0].e || !t->ans[1].e || !t->ans[0].tag || !t->ans[1].tag) {
+	if (!t->tag || !t->epoch || !t->done || !t->ix || !t->braw) {
 		txn_free(t);
 		return NULL;
 	}
@@ -108,81 +87,44 @@ struct txtab *txn_new(uint32_t cap, uint32_t ttl_ms)
 void txn_free(struct txtab *t)
 {
 	if (t) {
-		free(t->used);
+		free(t->tag);
+		free(t->epoch);
+		free(t->done);
 		free(t->ix);
-		for (unsigned g = 0; g < 2; g++) {
-			free(t->ans[g].tag);
-			free(t->ans[g].e);
-		}
 		free(t->braw);
 		free(t);
 	}
 }
 
-/* Index entry k is in use (its h is not 0): the bit map is 8 KiB for the
- * 65,536 entries and stays in cache, so a put on a free entry, the usual
- * case, reads nothing of the index. */
-static inline bool is_used(const struct txtab *t, uint32_t k)
+static inline bool is_done(const struct txtab *t, uint32_t k)
 {
-	return t->used[k / 64] >> (k % 64) & 1;
+	return t->done[k / 64] >> (k % 64) & 1;
 }
 
-static inline void set_bit(uint64_t *map, uint32_t k, bool on)
+static inline void set_done(struct txtab *t, uint32_t k, bool on)
 {
 	if (on)
-		map[k / 64] |= 1ull << (k % 64);
+		t->done[k / 64] |= 1ull << (k % 64);
 	else
-		map[k / 64] &= ~(1ull << (k % 64));
+		t->done[k / 64] &= ~(1ull << (k % 64));
 }
 
-/* Starts a new span when the newer one is ANS_SPAN_US old: the older one
- * (at least a span old, so past its retransmissions) is emptied for it,
- * and both when the newer one is two spans old. */
-static void ans_rotate(struct txtab *t, uint64_t ts_us)
+static inline uint8_t txn_tag(uint64_t h)
 {
-	if (ts_us < t->span_start + ANS_SPAN_US)
-		return;
-	if (ts_us >= t->span_start + 2 * ANS_SPAN_US) /* the newer one is past too */
-		memset(t->ans[t->cur].tag, 0, ANS_CAP);
-	t->cur ^= 1;
-	memset(t->ans[t->cur].tag, 0, ANS_CAP);
-	t->span_start = ts_us;
+	return (uint8_t)(h >> 56) | 1;
 }
 
-/* The answered transaction with key h, in either span, or NULL. */
-static const struct ans *ans_find(const struct txtab *t, uint64_t h)
+static inline uint8_t epoch_of(uint64_t ts_us)
 {
-	uint8_t tag = ans_tag(h);
-	for (unsigned g = 0; g < 2; g++) {
-		const struct answered *a = &t->ans[g];
-		for (uint32_t i = 0; i < ANS_PROBE; i++) {
-			uint32_t k = (uint32_t)(h + i) & (ANS_CAP - 1);
-			if (!a->tag[k])
-				break;
-			if (a->tag[k] == tag && a->e[k].h == h)
-				return &a->e[k];
-		}
-	}
-	return NULL;
+	return (uint8_t)(ts_us >> EPOCH_SHIFT);
 }
 
-/* Records an answer in the newer span: the entry with this key, else a
- * free one of the run, else the run's first (a retransmission of the one
- * it replaces would then count again: over ANS_CAP answers in a span). */
-static void ans_add(struct txtab *t, uint64_t h, uint64_t fp)
+/* Epochs since entry k was written (mod 256: an entry untouched for over
+ * 2.4 hours may look young again, which only keeps it from being reused
+ * first). */
+static inline uint8_t age(const struct txtab *t, uint32_t k, uint8_t now)
 {
-	struct answered *a = &t->ans[t->cur];
-	uint32_t k = (uint32_t)h & (ANS_CAP - 1);
-	uint8_t tag = ans_tag(h);
-	for (uint32_t i = 0; i < ANS_PROBE; i++) {
-		uint32_t j = (uint32_t)(h + i) & (ANS_CAP - 1);
-		if (!a->tag[j] || (a->tag[j] == tag && a->e[j].h == h)) {
-			k = j;
-			break;
-		}
-	}
-	a->tag[k] = tag;
-	a->e[k] = (struct ans){ h, fp };
+	return (uint8_t)(now - t->epoch[k]);
 }
 
 /* Appends at most n-1 bytes of s at *p (no sanitising: done when the text
@@ -259,38 +201,52 @@ static uint64_t txn_fingerprint(const struct txtab *t, const struct sip_msg *m)
 	return hash_slices(v, 5, t->key);
 }
 
+#define TXN_REPEAT UINT32_MAX
+
 /* The entry for a new request with hash h and fingerprint fp: the same
- * request (a retransmission before the answer), a free or stale entry,
- * else the oldest of the run.  Another request under the same key (other
- * credentials, another user) gets an entry of its own, so that each of
- * their answers counts. */
-static struct idx *slot_for(struct txtab *t, uint64_t h, uint64_t fp, uint64_t ts_us)
+ * request not answered yet (a retransmission before the answer), a free
+ * or stale entry, else the oldest answered one of the run, else the
+ * oldest.  TXN_REPEAT: the same request was answered already (a
+ * retransmission after the answer, whose answer was counted).  Another
+ * request under the same key (other credentials, another user) gets an
+ * entry of its own, so that each of their answers counts.  Reads an entry
+ * only when its tag matches. */
+static uint32_t slot_for(struct txtab *t, uint64_t h, uint64_t fp, uint64_t ts_us)
 {
-	struct idx *old = NULL;
+	uint8_t tg = txn_tag(h), now = epoch_of(ts_us);
+	uint32_t free_k = TXN_REPEAT, done_k = TXN_REPEAT, old_k = TXN_REPEAT;
 	for (uint32_t i = 0; i < PROBE; i++) {
 		uint32_t k = (uint32_t)(h + i) & t->mask;
-		struct idx *e = &t->ix[k];
-		if (!is_used(t, k) || e->ts_us + t->ttl_us < ts_us || (e->h == h && t->b[k].fp == fp))
-			return e;
-		if (!old || e->ts_us < old->ts_us)
-			old = e;
+		bool stale = !t->tag[k] || age(t, k, now) >= EPOCH_STALE;
+		if (!stale && t->tag[k] == tg && t->ix[k].h == h) {
+			if (t->ix[k].ts_us + t->ttl_us < ts_us)
+				stale = true;
+			else if (t->b[k].fp == fp)
+				return is_done(t, k) ? TXN_REPEAT : k;
+		}
+		if (stale) {
+			if (free_k == TXN_REPEAT)
+				free_k = k;
+			continue;
+		}
+		if (is_done(t, k) && (done_k == TXN_REPEAT || age(t, k, now) > age(t, done_k, now)))
+			done_k = k;
+		if (old_k == TXN_REPEAT || age(t, k, now) > age(t, old_k, now))
+			old_k = k;
 	}
-	return old;
+	return free_k != TXN_REPEAT ? free_k : done_k != TXN_REPEAT ? done_k : old_k;
 }
 
 void txn_put(struct txtab *t, const struct sip_msg *m, const struct akey *client, uint8_t trust, uint64_t ts_us)
 {
 	uint64_t h = txn_hash(t, m), fp = txn_fingerprint(t, m);
-	ans_rotate(t, ts_us);
-	/* a retransmission of an answered request: its answer was counted */
-	const struct ans *a = ans_find(t, h);
-	if (a && a->fp == fp)
+	uint32_t k = slot_for(t, h, fp, ts_us);
+	if (k == TXN_REPEAT)
 		return;
-	struct idx *slot = slot_for(t, h, fp, ts_us);
-	uint32_t k = (uint32_t)(slot - t->ix);
-	set_bit(t->used, k, true);
-	slot->h = h;
-	slot->ts_us = ts_us;
+	t->tag[k] = txn_tag(h);
+	t->epoch[k] = epoch_of(ts_us);
+	set_done(t, k, false);
+	t->ix[k] = (struct idx){ h, ts_us };
 	struct body *b = &t->b[k];
 	b->client = *client;
 	b->fp = fp;
@@ -310,25 +266,25 @@ void txn_put(struct txtab *t, const struct sip_msg *m, const struct akey *client
 const struct txn *txn_match(struct txtab *t, const struct sip_msg *m, const struct ipaddr *to, uint64_t ts_us)
 {
 	uint64_t h = txn_hash(t, m);
-	ans_rotate(t, ts_us);
+	uint8_t tg = txn_tag(h);
+	bool repeat = false;
 	for (uint32_t i = 0; i < PROBE; i++) {
 		uint32_t k = (uint32_t)(h + i) & t->mask;
 		struct idx *e = &t->ix[k];
-		if (!is_used(t, k) || e->h != h)
+		if (t->tag[k] != tg || e->h != h || e->ts_us + t->ttl_us < ts_us)
 			continue;
-		if (e->ts_us + t->ttl_us < ts_us)
-			return NULL;
 		const struct body *b = &t->b[k];
 		if (!ip_eq(&b->client.ip, to))
 			continue;
+		if (is_done(t, k)) {
+			repeat = true; /* answered: another request under the key may not be */
+			continue;
+		}
 		struct txn *o = &t->out;
 		o->ts_us = e->ts_us;
 		o->h = e->h;
-		if (m->status >= 200) { /* answered: kept apart for the retransmissions */
-			ans_add(t, h, b->fp);
-			set_bit(t->used, k, false);
-			e->h = 0;
-		}
+		if (m->status >= 200)
+			set_done(t, k, true); /* kept until stale, for the retransmissions */
 		o->client = b->client;
 		o->method = b->method;
 		o->has_auth = b->has_auth;
@@ -339,7 +295,7 @@ const struct txn *txn_match(struct txtab *t, const struct sip_msg *m, const stru
 		unpack(o->dest, p, b->dlen);
 		return o;
 	}
-	if (m->status >= 200 && ans_find(t, h))
+	if (repeat && m->status >= 200)
 		t->repeats++; /* a retransmitted answer, or one to a retransmission */
 	return NULL;
 }

@@ -1,9 +1,8 @@
 /* txn: a bounded table of open SIP transactions, so that a response from
  * the protected server can be charged to the address that sent the request.
  * Fixed size, no allocation after creation; when a probe run is full, its
- * oldest entry is overwritten.  Answered transactions are kept apart (key
- * and fingerprint) for 32 to 64 s, so retransmissions and repeated answers
- * count once. */
+ * oldest answered entry is overwritten, else its oldest.  Answered entries
+ * stay until stale, so retransmissions and repeated answers count once. */
 #ifndef SW_TXN_H
 #define SW_TXN_H
 
