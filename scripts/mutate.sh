@@ -54,8 +54,8 @@ MUTANTS=(
 		$'if (e < s.len && alnum(u[e - 1]) && alnum(u[e]))'
 		$'if (e < s.len && alnum(u[e - 1]) && alnum(u[e]) && 0)'
 	ua-substring-start src/agent.c 'unit:test_agent unit:test_engine'
-		$'if (i && alnum(u[i]) && alnum(u[i - 1]))'
-		$'if (i && alnum(u[i]) && alnum(u[i - 1]) && 0)'
+		$'|| (i && alnum(u[i]) && alnum(u[i - 1])))'
+		$'|| (i && alnum(u[i]) && alnum(u[i - 1]) && 0))'
 	nft-timeout-1s-short src/fw_nft.c e2e:test_fw
 		$'timeout %ud%us", v[i].timeout_s / 86400, v[i].timeout_s % 86400'
 		$'timeout %ud%us", (v[i].timeout_s - 1) / 86400, (v[i].timeout_s - 1) % 86400'

@@ -72,14 +72,13 @@ void agent_build(struct agent_set *set, const char (*list)[CFG_AGENT_LEN], unsig
 	}
 }
 
-/* Whether p occurs in s at i with both ends on token boundaries. */
+/* Whether p occurs in s at i, a token start (the caller's), with its end
+ * on a token boundary. */
 static bool match_at(const struct agent_pat *p, struct slice s, size_t i)
 {
 	if ((p->start && i) || i + p->len > s.len || (p->end && i + p->len != s.len))
 		return false;
 	const unsigned char *u = (const unsigned char *)s.p;
-	if (i && alnum(u[i]) && alnum(u[i - 1]))
-		return false;
 	size_t e = i + p->len;
 	if (e < s.len && alnum(u[e - 1]) && alnum(u[e]))
 		return false;
