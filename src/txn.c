@@ -25,7 +25,7 @@
 #define PROBE 8
 
 struct idx {
-	uint64_t h;     /* 0 = free */
+	uint64_t h;     /* the key's hash (never 0); free or not: the entry's tag */
 	uint64_t ts_us;
 };
 

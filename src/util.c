@@ -177,31 +177,35 @@ static inline uint64_t ld64le(const uint8_t *p)
 	return w;
 }
 
+#define SIP_ST(k) uint64_t v0 = (k).k0 ^ 0x736f6d6570736575ULL, v1 = (k).k1 ^ 0x646f72616e646f6dULL, \
+	v2 = (k).k0 ^ 0x6c7967656e657261ULL, v3 = (k).k1 ^ 0x7465646279746573ULL
+#define SIP_WORD(m) do { uint64_t m_ = (m); v3 ^= m_; SIPROUND(v0, v1, v2, v3); v0 ^= m_; } while (0)
+#define SIP_END() do { v2 ^= 0xff; SIPROUND(v0, v1, v2, v3); SIPROUND(v0, v1, v2, v3); \
+	SIPROUND(v0, v1, v2, v3); } while (0)
+
+/* The bytes of b[j..len) (fewer than 8) as a little-endian word: past the
+ * first word, in one load ending at len. */
+static inline uint64_t tail_word(const uint8_t *b, size_t j, size_t len)
+{
+	uint64_t m = 0;
+	if (j == len)
+		return 0;
+	if (len >= 8)
+		return ld64le(b + len - 8) >> (8 * (8 - (len - j)));
+	for (size_t q = 0; j + q < len; q++)
+		m |= (uint64_t)b[j + q] << (8 * q);
+	return m;
+}
+
 uint64_t hash_bytes(const void *p, size_t n, struct hash_key k)
 {
 	const uint8_t *b = p;
-	uint64_t v0 = k.k0 ^ 0x736f6d6570736575ULL, v1 = k.k1 ^ 0x646f72616e646f6dULL;
-	uint64_t v2 = k.k0 ^ 0x6c7967656e657261ULL, v3 = k.k1 ^ 0x7465646279746573ULL, m;
+	SIP_ST(k);
 	size_t i = 0;
-	for (; i + 8 <= n; i += 8) {
-		m = ld64le(b + i);
-		v3 ^= m;
-		SIPROUND(v0, v1, v2, v3);
-		v0 ^= m;
-	}
-	m = (uint64_t)n << 56;
-	if (n >= 8 && i < n)
-		m |= ld64le(b + n - 8) >> (8 * (8 - (n - i))); /* the last bytes, read in one load */
-	else
-		for (size_t j = 0; i + j < n; j++)
-			m |= (uint64_t)b[i + j] << (8 * j);
-	v3 ^= m;
-	SIPROUND(v0, v1, v2, v3);
-	v0 ^= m;
-	v2 ^= 0xff;
-	SIPROUND(v0, v1, v2, v3);
-	SIPROUND(v0, v1, v2, v3);
-	SIPROUND(v0, v1, v2, v3);
+	for (; i + 8 <= n; i += 8)
+		SIP_WORD(ld64le(b + i));
+	SIP_WORD((uint64_t)n << 56 | tail_word(b, i, n));
+	SIP_END();
 	return v0 ^ v1 ^ v2 ^ v3;
 }
 
@@ -209,10 +213,6 @@ uint64_t hash_bytes(const void *p, size_t n, struct hash_key k)
  * little-endian word holding its length, then its bytes zero-padded to
  * whole words: the length says how many words follow, so the encoding
  * names one list of slices only. */
-#define SIP_ST(k) uint64_t v0 = (k).k0 ^ 0x736f6d6570736575ULL, v1 = (k).k1 ^ 0x646f72616e646f6dULL, \
-	v2 = (k).k0 ^ 0x6c7967656e657261ULL, v3 = (k).k1 ^ 0x7465646279746573ULL
-#define SIP_WORD(m) do { uint64_t m_ = (m); v3 ^= m_; SIPROUND(v0, v1, v2, v3); v0 ^= m_; } while (0)
-
 uint64_t hash_slices(const struct slice *v, size_t n, struct hash_key k)
 {
 	SIP_ST(k);
@@ -224,21 +224,11 @@ uint64_t hash_slices(const struct slice *v, size_t n, struct hash_key k)
 		SIP_WORD((uint64_t)len);
 		for (; j + 8 <= len; j += 8)
 			SIP_WORD(ld64le(b + j));
-		size_t r = len - j;
-		if (r && len >= 8) {
-			SIP_WORD(ld64le(b + len - 8) >> (8 * (8 - r))); /* the last r bytes, read in one load */
-		} else if (r) {
-			uint64_t m = 0;
-			for (size_t q = 0; q < r; q++)
-				m |= (uint64_t)b[j + q] << (8 * q);
-			SIP_WORD(m);
-		}
+		if (j < len)
+			SIP_WORD(tail_word(b, j, len));
 	}
 	SIP_WORD((words * 8) << 56); /* SipHash's last word: no bytes left, the length */
-	v2 ^= 0xff;
-	SIPROUND(v0, v1, v2, v3);
-	SIPROUND(v0, v1, v2, v3);
-	SIPROUND(v0, v1, v2, v3);
+	SIP_END();
 	return v0 ^ v1 ^ v2 ^ v3;
 }
 
